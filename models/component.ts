@@ -19,7 +19,8 @@ export class Component {
   private readonly eventIds = new Map<string, number>();
   private readonly eventObjectIds = new WeakMap<object, number>();
   private readonly events: EventObject[] = [];
-  private readonly memo = new Map<number, ComponentStep>();
+  /** memo[from][eventId]: the memoized result of `transition()`. */
+  private readonly memo: Array<Array<ComponentStep | undefined>> = [];
   /** Id of the initial snapshot. */
   readonly initial: number;
 
@@ -65,10 +66,10 @@ export class Component {
 
   /** Sends an event (by id) to the snapshot with id `from`. */
   send(from: number, eventId: number): ComponentStep {
-    const memoKey = from * 1024 + eventId;
-    let step = this.memo.get(memoKey);
+    let row = this.memo[from];
+    if (row === undefined) row = this.memo[from] = [];
+    let step = row[eventId];
     if (step === undefined) {
-      if (eventId >= 1024) throw new Error(`${this.kind} ${this.name}: too many distinct events`);
       const event = this.events[eventId];
       if (!event) throw new Error(`${this.kind} ${this.name}: no event ${eventId}`);
       const [next, actions] = transition(this.machine, this.snapshot(from), event);
@@ -76,9 +77,14 @@ export class Component {
         .filter((a) => a.type === 'xstate.emit')
         .map((a) => (a.params as { event: EventObject }).event);
       step = { next: this.intern(next), emitted };
-      this.memo.set(memoKey, step);
+      row[eventId] = step;
     }
     return step;
+  }
+
+  /** Id of the snapshot with this value and context, interning it if new. */
+  idOf(snapshot: AnyMachineSnapshot): number {
+    return this.intern(snapshot);
   }
 
   private intern(snapshot: AnyMachineSnapshot): number {

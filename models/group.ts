@@ -1,4 +1,4 @@
-import type { EventObject } from 'xstate';
+import type { AnyStateMachine, EventObject } from 'xstate';
 import { Component } from './component.js';
 import { mirrorAccess, mirrorMachine, mirrorPhase, type CopyDown, type MirrorContext } from './mirror-machine.js';
 import { pathMachine } from './path-machine.js';
@@ -51,20 +51,41 @@ const unknownName = (what: string, name: string): Refusal => ({
   message: `no ${what} named ${JSON.stringify(name)} in this topology`,
 });
 
+/** The component machines a group is composed of; tests swap in deliberately broken ones. */
+export interface GroupMachines {
+  server: AnyStateMachine;
+  port: AnyStateMachine;
+  path: AnyStateMachine;
+  single: AnyStateMachine;
+  mirror: AnyStateMachine;
+}
+
+export const defaultMachines: GroupMachines = {
+  server: serverMachine,
+  port: portMachine,
+  path: pathMachine,
+  single: singleDiskMachine,
+  mirror: mirrorMachine,
+};
+
 /** Builds the composed model of a topology (validated first). */
-export function createGroupModel(topology: Topology): GroupModel {
+export function createGroupModel(topology: Topology, machines: Partial<GroupMachines> = {}): GroupModel {
   assertTopology(topology);
+  const { server: serverLogic, port: portLogic, path: pathLogic, single: singleLogic, mirror: mirrorLogic } = {
+    ...defaultMachines,
+    ...machines,
+  };
   const components: Component[] = [];
   const add = (c: Component) => components.push(c) - 1;
 
   const serverIdx = new Map<string, number>();
   for (const s of topology.servers) {
-    serverIdx.set(s.name, add(new Component('server', s.name, serverMachine, { name: s.name, autoRestartLimit: s.autoRestartAttempts })));
+    serverIdx.set(s.name, add(new Component('server', s.name, serverLogic, { name: s.name, autoRestartLimit: s.autoRestartAttempts })));
   }
   const portsOf = new Map<string, number[]>();
   const frontEndPort = new Map<string, string>();
   for (const s of topology.servers) {
-    portsOf.set(s.name, s.ports.map((p) => add(new Component('port', `${s.name}/${p.name}`, portMachine, { server: s.name, ...p }))));
+    portsOf.set(s.name, s.ports.map((p) => add(new Component('port', `${s.name}/${p.name}`, portLogic, { server: s.name, ...p }))));
     frontEndPort.set(s.name, s.ports.find((p) => p.roles.includes('frontEnd'))!.name);
   }
   const vdisksOn = (server: string) =>
@@ -74,7 +95,7 @@ export function createGroupModel(topology: Topology): GroupModel {
   for (const h of topology.hosts) {
     for (const s of topology.servers) {
       const port = frontEndPort.get(s.name)!;
-      const i = add(new Component('path', `${h}/${s.name}`, pathMachine, { host: h, server: s.name, port, vdisks: vdisksOn(s.name) }));
+      const i = add(new Component('path', `${h}/${s.name}`, pathLogic, { host: h, server: s.name, port, vdisks: vdisksOn(s.name) }));
       pathsOf.set(s.name, [...(pathsOf.get(s.name) ?? []), i]);
       pathsByPort.set(`${s.name}/${port}`, [...(pathsByPort.get(`${s.name}/${port}`) ?? []), i]);
     }
@@ -87,11 +108,11 @@ export function createGroupModel(topology: Topology): GroupModel {
   const linkIdx = (a: string, b: string) => links.findIndex((l) => (l.servers[0] === a && l.servers[1] === b) || (l.servers[0] === b && l.servers[1] === a));
   for (const v of topology.virtualDisks) {
     if (v.kind === 'single') {
-      const i = add(new Component('single', v.name, singleDiskMachine, { name: v.name, server: v.server }));
+      const i = add(new Component('single', v.name, singleLogic, { name: v.name, server: v.server }));
       vdiskIdx.set(v.name, i);
       singlesOf.set(v.server, [...(singlesOf.get(v.server) ?? []), i]);
     } else {
-      const i = add(new Component('mirror', v.name, mirrorMachine, { name: v.name, copies: v.copies }));
+      const i = add(new Component('mirror', v.name, mirrorLogic, { name: v.name, copies: v.copies }));
       vdiskIdx.set(v.name, i);
       for (const s of v.copies) mirrorsOf.set(s, [...(mirrorsOf.get(s) ?? []), i]);
       let l = linkIdx(v.copies[0], v.copies[1]);
@@ -102,53 +123,30 @@ export function createGroupModel(topology: Topology): GroupModel {
   const mirrorsOfLink = links.map((_, l) => [...linkOf].filter(([, x]) => x === l).map(([i]) => i));
   const linkBase = components.length;
 
-  // What a virtual disk's server offers hosts, per snapshot of the disk (PTH-3).
-  const accessMemo = new Map<number, Map<number, Alua[]>>();
-  const accessOf = (vdisk: number, snap: number, serverPos: number, server: string): Alua => {
-    let perSnap = accessMemo.get(vdisk);
-    if (!perSnap) accessMemo.set(vdisk, (perSnap = new Map()));
-    let row = perSnap.get(snap);
-    if (!row) perSnap.set(snap, (row = []));
-    let a = row[serverPos];
-    if (a === undefined) {
-      const c = components[vdisk]!;
-      const s = c.snapshot(snap);
-      a =
-        c.kind === 'single'
-          ? s.value === 'online'
-            ? 'activeOptimized'
-            : 'unavailable'
-          : mirrorAccess(s.context as MirrorContext, mirrorPhase(s.value), server);
-      row[serverPos] = a;
-    }
-    return a;
-  };
-  // For each virtual disk: the paths to each server holding it, with their setAccess events.
-  const alua: Alua[] = ['activeOptimized', 'activeNonOptimized', 'unavailable'];
-  const accessTargets = new Map<number, Array<{ path: number; server: string; serverPos: number; events: Map<Alua, EventObject> }>>();
-  topology.servers.forEach((s, serverPos) => {
-    for (const name of vdisksOn(s.name)) {
-      const v = vdiskIdx.get(name)!;
-      for (const path of pathsOf.get(s.name) ?? []) {
-        const events = new Map(alua.map((access) => [access, { type: 'setAccess', vdisk: name, access } as EventObject]));
-        accessTargets.set(v, [...(accessTargets.get(v) ?? []), { path, server: s.name, serverPos, events }]);
-      }
-    }
-  });
-
-  /** Sends an event to a component and records its new snapshot; returns what it emitted. */
-  const send = (next: number[], part: number, event: EventObject): readonly EventObject[] => {
-    const c = components[part]!;
-    const r = c.send(next[part]!, c.eventId(event));
+  /** Sends an event (by id) to a component; records its new snapshot, returns what it emitted. */
+  const send = (next: number[], part: number, eventId: number): readonly EventObject[] => {
+    const r = components[part]!.send(next[part]!, eventId);
     next[part] = r.next;
     return r.emitted;
   };
+  /** A precomputed send: which component, and the id of the event it receives. */
+  interface Route {
+    part: number;
+    event: number;
+  }
+  const route = (part: number, event: EventObject): Route => ({ part, event: components[part]!.eventId(event) });
 
-  // Events the group routes, created once so that components resolve them by identity.
-  const pathEvents: Record<string, EventObject> = Object.fromEntries(
-    ['portEnabled', 'portDisabled', 'serverRunning', 'serverStopped', 'linkDown', 'linkUp'].map((t) => [t, { type: t }]),
-  );
-  const copyUp = new Map(topology.servers.map((s) => [s.name, { type: 'copyUp', server: s.name } as EventObject]));
+  // Routing of server notifications, resolved once: kind 0 powerOn, 1 powerOff,
+  // 2 virtualization started, 3 stopped gracefully, 4 stopped by a crash.
+  const notes: EventObject[] = [
+    { type: 'powerOn' },
+    { type: 'powerOff' },
+    { type: 'virtualizationStarted' },
+    { type: 'virtualizationStopped', crashed: false } as EventObject,
+    { type: 'virtualizationStopped', crashed: true } as EventObject,
+  ];
+  const noteKind = (n: EventObject): number =>
+    n.type === 'powerOn' ? 0 : n.type === 'powerOff' ? 1 : n.type === 'virtualizationStarted' ? 2 : (n as { crashed?: boolean }).crashed ? 4 : 3;
   const copiesDownEvents = new Map<string, EventObject>();
   const copiesDown = (copies: CopyDown[]): EventObject => {
     const key = JSON.stringify(copies);
@@ -159,60 +157,133 @@ export function createGroupModel(topology: Topology): GroupModel {
     }
     return e;
   };
-
-  /** Routes a server's notification to its ports, paths and virtual disks. */
-  const notify = (next: number[], server: string, n: EventObject, downs: Map<number, CopyDown[]> | null) => {
-    const type = n.type;
-    for (const port of portsOf.get(server) ?? []) {
-      for (const e of send(next, port, n)) {
-        for (const path of pathsByPort.get(components[port]!.name) ?? []) send(next, path, pathEvents[e.type]!);
-      }
-    }
-    if (type === 'virtualizationStarted' || type === 'virtualizationStopped') {
-      const running = type === 'virtualizationStarted';
-      const pathEvent = pathEvents[running ? 'serverRunning' : 'serverStopped']!;
-      for (const path of pathsOf.get(server) ?? []) send(next, path, pathEvent);
-      for (const v of singlesOf.get(server) ?? []) send(next, v, pathEvent);
-      for (const m of mirrorsOf.get(server) ?? []) {
-        if (running) {
-          send(next, m, copyUp.get(server)!);
-        } else {
-          const down = { server, crashed: (n as { crashed?: boolean }).crashed === true };
-          if (downs) downs.set(m, [...(downs.get(m) ?? []), down]);
-          else send(next, m, copiesDown([down]));
+  interface NoteRoutes {
+    /** The server's ports receive the notification; ports that change notify their paths. */
+    ports: Route[];
+    /** Paths, single disks and mirrors that receive a follow-up event directly. */
+    direct: Route[];
+    /** Mirrors told that this server's copy went down (stop or crash). */
+    downs: Array<{ mirror: number; down: CopyDown; route: Route }>;
+  }
+  const routes: NoteRoutes[][] = topology.servers.map((s) =>
+    notes.map((n, kind) => {
+      const ports = (portsOf.get(s.name) ?? []).map((p) => route(p, n));
+      const direct: Route[] = [];
+      const downs: NoteRoutes['downs'] = [];
+      if (kind >= 2) {
+        const pathEvent = { type: kind === 2 ? 'serverRunning' : 'serverStopped' };
+        for (const p of pathsOf.get(s.name) ?? []) direct.push(route(p, pathEvent));
+        for (const v of singlesOf.get(s.name) ?? []) direct.push(route(v, pathEvent));
+        for (const m of mirrorsOf.get(s.name) ?? []) {
+          if (kind === 2) {
+            direct.push(route(m, { type: 'copyUp', server: s.name } as EventObject));
+          } else {
+            const down = { server: s.name, crashed: kind === 4 };
+            downs.push({ mirror: m, down, route: route(m, copiesDown([down])) });
+          }
         }
       }
+      return { ports, direct, downs };
+    }),
+  );
+  // Paths that follow each port when it is enabled or disabled.
+  const portFollowers = new Map<number, { portEnabled: Route[]; portDisabled: Route[] }>();
+  for (const ports of portsOf.values()) {
+    for (const p of ports) {
+      const paths = pathsByPort.get(components[p]!.name) ?? [];
+      portFollowers.set(p, {
+        portEnabled: paths.map((x) => route(x, { type: 'portEnabled' })),
+        portDisabled: paths.map((x) => route(x, { type: 'portDisabled' })),
+      });
+    }
+  }
+
+  /** Routes a server's notification to its ports, paths and virtual disks. */
+  const notify = (next: number[], server: number, n: EventObject, downs: Map<number, CopyDown[]> | null) => {
+    const r = routes[server]![noteKind(n)]!;
+    for (const p of r.ports) {
+      for (const e of send(next, p.part, p.event)) {
+        const followers = portFollowers.get(p.part)![e.type as 'portEnabled' | 'portDisabled'];
+        for (const f of followers) send(next, f.part, f.event);
+      }
+    }
+    for (const d of r.direct) send(next, d.part, d.event);
+    for (const d of r.downs) {
+      if (downs) downs.set(d.mirror, [...(downs.get(d.mirror) ?? []), d.down]);
+      else send(next, d.route.part, d.route.event);
     }
   };
 
-  /** Sends a command to a component; a refusal leaves `next` untouched. */
-  const command = (next: number[], part: number, event: EventObject): { refusal: Refusal | null; emitted: readonly EventObject[] } => {
+  // PTH-3: what a virtual disk's server offers hosts, per snapshot of the disk, memoized.
+  const alua: Alua[] = ['activeOptimized', 'activeNonOptimized', 'unavailable'];
+  const accessOf = (vdisk: number, snap: number, server: string): Alua => {
+    const c = components[vdisk]!;
+    const s = c.snapshot(snap);
+    if (c.kind === 'single') return s.value === 'online' ? 'activeOptimized' : 'unavailable';
+    return mirrorAccess(s.context as MirrorContext, mirrorPhase(s.value), server);
+  };
+  interface AccessTarget {
+    path: number;
+    server: string;
+    /** Event id of setAccess for each ALUA state. */
+    events: Record<Alua, number>;
+    /** memo[snapshot of the disk]: event id to send. */
+    memo: number[];
+  }
+  const accessTargets: Array<[number, AccessTarget[]]> = topology.virtualDisks.map((v) => {
+    const part = vdiskIdx.get(v.name)!;
+    const servers = v.kind === 'single' ? [v.server] : v.copies;
+    const targets = servers.flatMap((server) =>
+      (pathsOf.get(server) ?? []).map((path) => ({
+        path,
+        server,
+        events: Object.fromEntries(
+          alua.map((access) => [access, components[path]!.eventId({ type: 'setAccess', vdisk: v.name, access } as EventObject)]),
+        ) as Record<Alua, number>,
+        memo: [] as number[],
+      })),
+    );
+    return [part, targets];
+  });
+
+  /**
+   * Sends a command to a component of `state`: the refusal, or a new state with what the
+   * component emitted. Most explored events are refused, so the state is copied only on accept.
+   */
+  const command = (state: GroupState, part: number, event: EventObject): Refusal | { next: number[]; emitted: readonly EventObject[] } => {
     const c = components[part]!;
-    const r = c.send(next[part]!, c.eventId(event));
-    const refusal = r.emitted.find((e) => e.type === 'refused') as Refusal | undefined;
-    if (refusal) return { refusal, emitted: [] };
+    const r = c.send(state[part]!, c.eventId(event));
+    for (const e of r.emitted) if (e.type === 'refused') return e as Refusal;
+    const next = state.slice();
     next[part] = r.next;
-    return { refusal: null, emitted: r.emitted };
+    return { next, emitted: r.emitted };
   };
 
-  const serverCommand = (next: number[], server: string, event: EventObject, downs: Map<number, CopyDown[]> | null): Refusal | null => {
+  // Servers are the first components, so a server's component index is its position.
+  const serverCommand = (state: GroupState, server: string, event: EventObject, downs: Map<number, CopyDown[]> | null): Refusal | number[] => {
     const part = serverIdx.get(server);
     if (part === undefined) return unknownName('server', server);
-    const { refusal, emitted } = command(next, part, event);
-    for (const n of emitted) notify(next, server, n, downs);
-    return refusal;
+    const r = command(state, part, event);
+    if ('type' in r) return r;
+    for (const n of r.emitted) notify(r.next, part, n, downs);
+    return r.next;
   };
 
   /** PTH-3: paths report what their server offers for each virtual disk that changed. */
   const refreshAccess = (before: GroupState, next: number[]) => {
     for (const [v, targets] of accessTargets) {
-      if (before[v] === next[v]) continue;
-      for (const t of targets) send(next, t.path, t.events.get(accessOf(v, next[v]!, t.serverPos, t.server))!);
+      const snap = next[v]!;
+      if (before[v] === snap) continue;
+      for (const t of targets) {
+        let event = t.memo[snap];
+        if (event === undefined) event = t.memo[snap] = t.events[accessOf(v, snap, t.server)];
+        send(next, t.path, event);
+      }
     }
   };
 
   /** A group event turned into the component command it sends, once per distinct event. */
-  type Compiled = (next: number[]) => Refusal | null;
+  type Compiled = (state: GroupState) => Refusal | number[];
   const compiledByObject = new WeakMap<GroupEvent, Compiled>();
   const compiledByKey = new Map<string, Compiled>();
   const compile = (event: GroupEvent): Compiled => {
@@ -228,25 +299,26 @@ export function createGroupModel(topology: Topology): GroupModel {
       case 'batteryLow':
       case 'autoRestartWindowElapsed': {
         const e = { type: event.type };
-        return (next) => serverCommand(next, event.server, e, null);
+        return (state) => serverCommand(state, event.server, e, null);
       }
       case 'setCache': {
         const e = { type: 'setCache', mode: event.mode };
-        return (next) => serverCommand(next, event.server, e, null);
+        return (state) => serverCommand(state, event.server, e, null);
       }
       case 'siteCrash': {
         // MIR-11: every powered-on server crashes at the same instant; mirrors learn of all
         // the crashes at once, so no copy is seen as the survivor of another.
         const e = { type: 'crash' };
-        return (next) => {
+        return (state) => {
           const downs = new Map<number, CopyDown[]>();
-          let crashed = 0;
+          let next: number[] | null = null;
           for (const s of topology.servers) {
-            if (serverCommand(next, s.name, e, downs) === null) crashed++;
+            const r = serverCommand(next ?? state, s.name, e, downs);
+            if (Array.isArray(r)) next = r;
           }
-          if (crashed === 0) return { type: 'refused', code: 'SRV_POWERED_OFF', message: 'every server is already powered off' };
-          for (const [m, copies] of downs) send(next, m, copiesDown(copies));
-          return null;
+          if (!next) return { type: 'refused', code: 'SRV_POWERED_OFF', message: 'every server is already powered off' };
+          for (const [m, copies] of downs) send(next, m, components[m]!.eventId(copiesDown(copies)));
+          return next;
         };
       }
       case 'write':
@@ -259,21 +331,28 @@ export function createGroupModel(topology: Topology): GroupModel {
           return () => ({ type: 'refused', code: 'VD_NOT_MIRRORED', message: `${event.vdisk} is a single virtual disk; nothing to force` });
         }
         const e = event.type === 'forceMirrorRecovery' ? { type: event.type, copy: event.copy } : { type: event.type };
-        return (next) => command(next, part, e).refusal;
+        return (state) => {
+          const r = command(state, part, e);
+          return 'type' in r ? r : r.next;
+        };
       }
       case 'linkDown':
       case 'linkUp': {
         const l = linkIdx(event.servers[0], event.servers[1]);
         if (l < 0) return () => unknownName('mirror link between', event.servers.join(' and '));
         const up = event.type === 'linkUp';
-        const e = pathEvents[event.type]!;
-        return (next) => {
-          if ((next[linkBase + l] === 1) === up) {
-            return { type: 'refused', code: up ? 'LINK_ALREADY_UP' : 'LINK_ALREADY_DOWN', message: `the mirror link is already ${up ? 'up' : 'down'}` };
-          }
+        const e = mirrorsOfLink[l]!.map((m) => route(m, { type: event.type }));
+        const refusal: Refusal = {
+          type: 'refused',
+          code: up ? 'LINK_ALREADY_UP' : 'LINK_ALREADY_DOWN',
+          message: `the mirror link is already ${up ? 'up' : 'down'}`,
+        };
+        return (state) => {
+          if ((state[linkBase + l] === 1) === up) return refusal;
+          const next = state.slice();
           next[linkBase + l] = up ? 1 : 0;
-          for (const m of mirrorsOfLink[l]!) send(next, m, e);
-          return null;
+          for (const r of e) send(next, r.part, r.event);
+          return next;
         };
       }
     }
@@ -289,9 +368,8 @@ export function createGroupModel(topology: Topology): GroupModel {
   };
 
   const step = (state: GroupState, event: GroupEvent): StepResult => {
-    const next = state.slice();
-    const refusal = compiled(event)(next);
-    if (refusal) return { state, refusal };
+    const next = compiled(event)(state);
+    if (!Array.isArray(next)) return { state, refusal: next as Refusal };
     refreshAccess(state, next);
     return { state: next, refusal: null };
   };

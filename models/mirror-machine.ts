@@ -103,8 +103,8 @@ function mapCopies(ctx: Ctx, f: (c: CopyContext) => Partial<CopyContext>): Pick<
 
 /**
  * Servers went down. A crashed copy loses its cache (SRV-11): if another newest copy keeps
- * serving it needs full recovery (MIR-6); if it was the newest copy left, it stays newest but
- * records that its backend may lack acknowledged writes. A graceful stop flushes (SRV-3), and a
+ * serving it needs full recovery (MIR-6); if it was the newest copy left and served hosts, it
+ * stays newest but records that its backend may lack acknowledged writes. A graceful stop flushes (SRV-3), and a
  * stale copy whose server crashed while running needs full recovery: its lost cache may have
  * held writes from before it fell behind, which no change log covers.
  */
@@ -117,7 +117,8 @@ function copiesDown(ctx: Ctx, downs: readonly CopyDown[], inService: boolean): P
     if (!down || !c.up) return {};
     if (!down.crashed) return { up: false };
     if (c.data !== 'current' || survivorServes) return { up: false, data: 'staleFull' };
-    return { up: false, lostCache: true };
+    // Only a copy that served hosts can have lost acknowledged writes with its cache.
+    return { up: false, lostCache: c.lostCache || inService };
   });
 }
 
@@ -236,6 +237,11 @@ export const mirrorMachine = setup({
     rejoin: assign(({ context, event }) => (event.type === 'copyUp' ? rejoin(context, event.server) : {})),
     linkUp: assign({ linkUp: true }),
     decide: assign(({ context }) => decide(context)),
+    // MIR-2, MIR-6 while hosts have access; MIR-8, MIR-9 otherwise.
+    copiesDownServing: assign(({ context, event }) => (event.type === 'copiesDown' ? copiesDown(context, event.copies, true) : {})),
+    copiesDownAway: assign(({ context, event }) => (event.type === 'copiesDown' ? copiesDown(context, event.copies, false) : {})),
+    write: assign(({ context }) => write(context)),
+    linkDown: assign(({ context }) => linkDown(context)),
     force: assign(({ context, event }) => (event.type === 'forceMirrorRecovery' ? force(context, event.copy) : {})),
   },
 }).createMachine({
@@ -253,7 +259,7 @@ export const mirrorMachine = setup({
       { guard: 'linkIsUp', actions: assign({ linkUp: false }) },
       { actions: refuse('LINK_ALREADY_DOWN', 'the mirror link is already down') },
     ],
-    copiesDown: { actions: assign(({ context, event }) => copiesDown(context, event.copies, false)) },
+    copiesDown: { actions: 'copiesDownAway' },
     forceMirrorRecovery: [
       // MIR-11: forcing needs the named copy's server running.
       { guard: 'forcedCopyUp', target: '.serving', actions: 'force' },
@@ -273,14 +279,14 @@ export const mirrorMachine = setup({
         // MIR-7: failback: the copy rejoins, recovery starts if it fell behind.
         copyUp: { actions: 'rejoin' },
         // MIR-2, MIR-6: a server went down; the other copy keeps hosts going.
-        copiesDown: { actions: assign(({ context, event }) => copiesDown(context, event.copies, true)) },
+        copiesDown: { actions: 'copiesDownServing' },
         // MIR-13: no split brain, the preferred copy keeps host access.
         linkDown: [
-          { guard: 'linkIsUp', actions: assign(({ context }) => linkDown(context)) },
+          { guard: 'linkIsUp', actions: 'linkDown' },
           { actions: refuse('LINK_ALREADY_DOWN', 'the mirror link is already down') },
         ],
         // MIR-1, MIR-3, MIR-5
-        write: { actions: assign(({ context }) => write(context)) },
+        write: { actions: 'write' },
         // DS-3: a flush makes acknowledged writes durable on every serving copy; the status
         // does not change (the model does not track which cached writes are durable).
         flush: {},

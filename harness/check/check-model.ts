@@ -1,0 +1,213 @@
+import type { GroupModel } from '../../models/group.js';
+import { groupStatus } from '../../models/status.js';
+import type { GroupEvent, GroupStatus } from '../../models/types.js';
+import { explore, pathTo, StateSpaceTooLarge, type Exploration, type Monitor } from '../explore/explore.js';
+import type { CheckReport, MonitorInvariant, StateInvariant, TransitionInvariant, TraceStep, Violation } from '../types.js';
+import { faultEvents, healthy, monitorInvariants, stateInvariants, transitionInvariants } from './invariants.js';
+
+export interface CheckOptions {
+  /** State invariants (default: all of invariants.ts). */
+  stateInvariants?: StateInvariant[];
+  /** Transition invariants (default: all). */
+  transitionInvariants?: TransitionInvariant[];
+  /** History invariants with monitors (default: all; at most two). */
+  monitorInvariants?: MonitorInvariant[];
+  /** Check that every reachable state can be repaired to the healthy state (default true). */
+  recoverability?: boolean;
+  /** Stop exploring at the first violation (for models whose state space may be infinite). */
+  stopOnViolation?: boolean;
+  /** Give up past this many explored states (default 2,000,000); violations found so far are still reported. */
+  maxStates?: number;
+  /** Called now and then with the number of states explored so far. */
+  onProgress?: (states: number) => void;
+}
+
+const SLOT = 1 << 16;
+
+/**
+ * Explores every reachable state of a model breadth-first and checks every property in every
+ * state and on every transition. Each violated property is reported once, with the shortest
+ * trace that violates it (breadth-first order guarantees no shorter one exists).
+ */
+export function checkModel(model: GroupModel, options: CheckOptions = {}): CheckReport {
+  const started = performance.now();
+  const topology = model.topology;
+  const states = options.stateInvariants ?? stateInvariants;
+  const transitions = options.transitionInvariants ?? transitionInvariants;
+  const monitors = options.monitorInvariants ?? monitorInvariants;
+  if (monitors.length > 2) throw new Error('at most two monitor invariants are supported');
+  const status = (s: readonly number[]) => groupStatus(model, s);
+  const monitorEvents = new Set(monitors.flatMap((m) => m.events));
+  // Transition invariants that apply to each alphabet event.
+  const transitionChecks = model.alphabet.map((e) => transitions.filter((inv) => inv.events.includes(e.type)));
+  // Status of each explored state, computed once.
+  const statuses: GroupStatus[] = [];
+
+  // Monitor state: one 16-bit slot per monitor invariant.
+  const monitor: Monitor | undefined =
+    monitors.length === 0
+      ? undefined
+      : {
+          initial: 0,
+          next: (m, from, event, to) => {
+            if (!monitorEvents.has(event.type)) return m;
+            const before = status(from);
+            const after = status(to);
+            let out = 0;
+            monitors.forEach((inv, k) => {
+              const slot = Math.floor(m / SLOT ** k) % SLOT;
+              out += inv.next(slot, before, event, after, topology) * SLOT ** k;
+            });
+            return out;
+          },
+        };
+
+  const found = new Map<string, { spec: string[]; message: string; state: number; event?: number; to?: number }>();
+  const record = (id: string, spec: string[], message: string, state: number, event?: number, to?: number) => {
+    if (!found.has(id)) found.set(id, { spec, message, state, event, to });
+  };
+
+  // Repair edges (every event but faults), kept for the recoverability check.
+  const recover = options.recoverability !== false;
+  const repairEvent = model.alphabet.map((e) => !faultEvents.has(e.type));
+  let edgeFrom: Int32Array<ArrayBuffer> = new Int32Array(1 << 16);
+  let edgeTo: Int32Array<ArrayBuffer> = new Int32Array(1 << 16);
+  let edges = 0;
+
+  let limitHit: StateSpaceTooLarge | null = null;
+  const x = explore(model, {
+    monitor,
+    maxStates: options.maxStates ?? 2_000_000,
+    onLimit: (error) => {
+      if (found.size === 0) throw error;
+      limitHit = error;
+    },
+    onState: (i, state, m) => {
+      const s = status(state);
+      statuses[i] = s;
+      if (options.stopOnViolation && found.size > 0) return false;
+      if (options.onProgress && i % 20000 === 0) options.onProgress(i);
+      for (const inv of states) {
+        if (found.has(inv.id)) continue;
+        const problem = inv.check(s, topology);
+        if (problem) record(inv.id, inv.spec, problem, i);
+      }
+      monitors.forEach((inv, k) => {
+        if (found.has(inv.id)) return;
+        const problem = inv.check(Math.floor(m / SLOT ** k) % SLOT, s, topology);
+        if (problem) record(inv.id, inv.spec, problem, i);
+      });
+    },
+    onTransition: (from, e, to) => {
+      if (recover && repairEvent[e]) {
+        if (edges === edgeFrom.length) {
+          edgeFrom = grow(edgeFrom);
+          edgeTo = grow(edgeTo);
+        }
+        edgeFrom[edges] = from;
+        edgeTo[edges] = to;
+        edges++;
+      }
+      const checks = transitionChecks[e]!;
+      if (checks.length === 0) return;
+      const event = model.alphabet[e]!;
+      const before = statuses[from]!;
+      const after = statuses[to]!;
+      for (const inv of checks) {
+        if (found.has(inv.id)) continue;
+        const problem = inv.check(before, event, after, topology);
+        if (problem) record(inv.id, inv.spec, problem, from, e, to);
+      }
+    },
+  });
+
+  let unrecoverable = 0;
+  const complete = !x.stopped && !limitHit;
+  if (recover && complete) {
+    const firstBad = unrecoverableStates(x, edgeFrom.subarray(0, edges), edgeTo.subarray(0, edges), (i) => healthy(statuses[i]!));
+    unrecoverable = firstBad.count;
+    if (firstBad.first >= 0) {
+      record('recoverability', ['MIR-10', 'MIR-11', 'SRV-7'], `no sequence of operator actions and repairs leads from here back to the healthy state (${firstBad.count} such states)`, firstBad.first);
+    }
+  }
+
+  const violations: Violation[] = [...found].map(([invariant, f]) => ({
+    invariant,
+    spec: f.spec,
+    message: f.message,
+    trace: traceTo(x, f.state, f.event, f.to),
+  }));
+  violations.sort((a, b) => a.trace.length - b.trace.length);
+  return {
+    topology: topology.name,
+    states: new Set(x.states.map((s) => model.key(s))).size,
+    exploredStates: x.states.length,
+    transitions: x.transitions,
+    refusals: x.refusals,
+    invariants: [...states, ...transitions, ...monitors].map((i) => i.id).concat(recover ? ['recoverability'] : []),
+    violations,
+    complete,
+    unrecoverableStates: unrecoverable,
+    elapsedMs: Math.round(performance.now() - started),
+  };
+}
+
+/** States from which no repair edge path reaches a healthy state (backward breadth-first search). */
+function unrecoverableStates(x: Exploration, from: Int32Array, to: Int32Array, isHealthy: (i: number) => boolean) {
+  const n = x.states.length;
+  // Reverse adjacency in CSR form.
+  const count = new Int32Array(n + 1);
+  for (let k = 0; k < to.length; k++) count[to[k]! + 1]!++;
+  for (let i = 0; i < n; i++) count[i + 1]! += count[i]!;
+  const fill = count.slice(0, n);
+  const preds = new Int32Array(to.length);
+  for (let k = 0; k < to.length; k++) preds[fill[to[k]!]!++] = from[k]!;
+  const good = new Uint8Array(n);
+  const queue = new Int32Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < n; i++) {
+    if (isHealthy(i)) {
+      good[i] = 1;
+      queue[tail++] = i;
+    }
+  }
+  while (head < tail) {
+    const j = queue[head++]!;
+    for (let k = count[j]!; k < count[j + 1]!; k++) {
+      const p = preds[k]!;
+      if (!good[p]) {
+        good[p] = 1;
+        queue[tail++] = p;
+      }
+    }
+  }
+  let first = -1;
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    if (!good[i]) {
+      bad++;
+      if (first < 0) first = i;
+    }
+  }
+  return { count: bad, first };
+}
+
+function grow(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** The shortest trace to state `index`, optionally followed by one more event to `to`. */
+function traceTo(x: Exploration, index: number, event?: number, to?: number): TraceStep[] {
+  const { states, events } = pathTo(x, index);
+  const steps: TraceStep[] = states.map((s, k) => ({
+    event: k === 0 ? null : events[k - 1]!,
+    status: groupStatus(x.model, x.states[s]!),
+  }));
+  if (event !== undefined && to !== undefined) {
+    steps.push({ event: x.model.alphabet[event]! as GroupEvent, status: groupStatus(x.model, x.states[to]!) as GroupStatus });
+  }
+  return steps;
+}

@@ -1,0 +1,289 @@
+import type { GroupEvent, GroupStatus, ServerStatus, Topology, VirtualDiskStatus } from '../../models/types.js';
+import type { MonitorInvariant, StateInvariant, TransitionInvariant } from '../types.js';
+
+const server = (s: GroupStatus, name: string): ServerStatus | undefined => s.servers.find((x) => x.name === name);
+const running = (s: GroupStatus, name: string) => server(s, name)?.state === 'running';
+const mirrored = (s: GroupStatus) => s.virtualDisks.filter((v) => v.kind === 'mirrored');
+const linkUp = (s: GroupStatus, a: string, b: string) =>
+  s.mirrorLinks.some((l) => l.up && l.servers.includes(a) && l.servers.includes(b));
+const inRecovery = (d: string) => d === 'inLogRecovery' || d === 'inFullRecovery';
+const activeAlua = (a: string | undefined) => a === 'activeOptimized' || a === 'activeNonOptimized';
+
+/** First problem found by `f` over items, or null. */
+function first<T>(items: readonly T[], f: (item: T) => string | null): string | null {
+  for (const item of items) {
+    const problem = f(item);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+/** Safety properties of every reachable state. */
+export const stateInvariants: StateInvariant[] = [
+  {
+    id: 'host-access-needs-up-to-date-copy',
+    spec: ['MIR-2', 'MIR-9'],
+    description: 'host access to a mirrored virtual disk is enabled only while some up-to-date copy\'s server runs',
+    check: (s) =>
+      first(mirrored(s), (v) =>
+        v.hostAccess === 'readWrite' && !v.copies.some((c) => c.dataStatus === 'upToDate' && running(s, c.server))
+          ? `${v.name} grants host access but no running server holds an up-to-date copy`
+          : null,
+      ),
+  },
+  {
+    id: 'single-disk-served-iff-server-runs',
+    spec: ['VD-1'],
+    description: 'a single virtual disk is accessible iff its server runs',
+    check: (s) =>
+      first(
+        s.virtualDisks.filter((v) => v.kind === 'single'),
+        (v) => {
+          const up = running(s, v.copies[0]!.server);
+          const accessible = v.hostAccess === 'readWrite' && v.status === 'online';
+          return up === accessible ? null : `${v.name} is ${accessible ? '' : 'not '}accessible while ${v.copies[0]!.server} is ${up ? '' : 'not '}running`;
+        },
+      ),
+  },
+  {
+    id: 'path-online-iff-port-enabled-and-server-runs',
+    spec: ['PTH-1', 'PTH-2', 'SRV-5'],
+    description: 'a front-end path is online iff its port is enabled and its server runs (hosts stay connected)',
+    check: (s) =>
+      first(s.paths, (p) => {
+        const port = s.ports.find((x) => x.server === p.server && x.name === p.port);
+        const should = !!port?.enabled && running(s, p.server);
+        return p.online === should ? null : `path ${p.host}->${p.server}/${p.port} is ${p.online ? 'online' : 'offline'} but should be ${should ? 'online' : 'offline'}`;
+      }),
+  },
+  {
+    id: 'port-enabled-follows-mode',
+    spec: ['PRT-2', 'PRT-3', 'SRV-2'],
+    description: 'Target Only ports are enabled iff the server runs; other ports iff the machine is on',
+    check: (s) =>
+      first(s.ports, (p) => {
+        const srv = server(s, p.server);
+        const should = p.mode === 'targetOnly' ? srv?.state === 'running' : srv?.power === 'on';
+        return p.enabled === should ? null : `port ${p.server}/${p.name} (${p.mode}) is ${p.enabled ? 'enabled' : 'disabled'} with the server ${srv?.power}/${srv?.state}`;
+      }),
+  },
+  {
+    id: 'recovery-source-is-up-to-date',
+    spec: ['MIR-7', 'MIR-10'],
+    description: 'a copy in recovery has an up-to-date copy on a running, connected server as its source',
+    check: (s) =>
+      first(mirrored(s), (v) =>
+        first(v.copies, (c) =>
+          inRecovery(c.dataStatus) &&
+          !v.copies.some((o) => o !== c && o.dataStatus === 'upToDate' && running(s, o.server) && linkUp(s, o.server, c.server))
+            ? `${v.name} copy on ${c.server} is ${c.dataStatus} without an up-to-date source`
+            : null,
+        ),
+      ),
+  },
+  {
+    id: 'no-split-brain',
+    spec: ['MIR-13', 'MIR-1'],
+    description: 'copies that hosts can write through are up to date, on running servers, and connected to each other',
+    check: (s) =>
+      first(mirrored(s), (v) => {
+        const writable = v.copies.filter((c) => s.paths.some((p) => p.server === c.server && p.online && activeAlua(p.alua[v.name])));
+        const bad = writable.find((c) => c.dataStatus !== 'upToDate' || !running(s, c.server));
+        if (bad) return `${v.name} takes host writes through ${bad.server} whose copy is ${bad.dataStatus}`;
+        for (const a of writable) {
+          for (const b of writable) {
+            if (a !== b && !linkUp(s, a.server, b.server)) return `${v.name} takes host writes on ${a.server} and ${b.server} while their mirror link is down`;
+          }
+        }
+        return null;
+      }),
+  },
+  {
+    id: 'unknown-disables-access',
+    spec: ['MIR-9', 'MIR-11'],
+    description: 'a mirrored virtual disk whose state is unknown has host access disabled, and no active path',
+    check: (s) =>
+      first(mirrored(s), (v) => {
+        if (v.status === 'unknown' && v.hostAccess !== 'disabled') return `${v.name} is unknown but grants host access`;
+        if (v.hostAccess === 'disabled' && s.paths.some((p) => activeAlua(p.alua[v.name]))) return `${v.name} has host access disabled but an active path`;
+        return null;
+      }),
+  },
+  {
+    id: 'online-means-redundant',
+    spec: ['MIR-4', 'MIR-7'],
+    description: 'a mirrored virtual disk is online only when every copy is up to date on a running server',
+    check: (s) =>
+      first(mirrored(s), (v) =>
+        v.status === 'online' && !v.copies.every((c) => c.dataStatus === 'upToDate' && running(s, c.server))
+          ? `${v.name} is online with a copy that is not up to date or not running`
+          : null,
+      ),
+  },
+  {
+    id: 'one-optimized-path',
+    spec: ['PTH-3'],
+    description: 'while a mirrored virtual disk has host access, each host has exactly one Active/Optimized path to it, to the preferred server when its copy serves',
+    check: (s, t) =>
+      first(mirrored(s), (v) =>
+        v.hostAccess !== 'readWrite'
+          ? null
+          : first(t.hosts, (h) => {
+              const optimized = s.paths.filter((p) => p.host === h && p.alua[v.name] === 'activeOptimized');
+              if (optimized.length !== 1) return `${h} has ${optimized.length} Active/Optimized paths to ${v.name}`;
+              const preferred = v.copies.find((c) => c.preferred)!;
+              const preferredServes = s.paths.some((p) => p.host === h && p.server === preferred.server && activeAlua(p.alua[v.name]));
+              return preferredServes && optimized[0]!.server !== preferred.server
+                ? `${h} is optimized to ${optimized[0]!.server} while the preferred copy on ${preferred.server} serves`
+                : null;
+            }),
+      ),
+  },
+];
+
+const isServerEvent = (e: GroupEvent): e is Extract<GroupEvent, { server: string }> => 'server' in e;
+const crashes = (e: GroupEvent, name: string) => (e.type === 'crash' && e.server === name) || e.type === 'siteCrash';
+
+/** Properties of every transition. */
+export const transitionInvariants: TransitionInvariant[] = [
+  {
+    id: 'no-auto-start-after-crash',
+    spec: ['SRV-10'],
+    description: 'after an unexpected restart a server comes up stopped, unless it uses one of its automatic restart attempts',
+    events: ['powerOn'],
+    check: (before, event, after, t) => {
+      if (event.type !== 'powerOn') return null;
+      const b = server(before, event.server);
+      const a = server(after, event.server);
+      if (!b || !a || b.seenAs !== 'Failed' || a.state !== 'running') return null;
+      const limit = t.servers.find((x) => x.name === event.server)?.autoRestartAttempts ?? 0;
+      return a.autoRestartsUsed === b.autoRestartsUsed + 1 && a.autoRestartsUsed <= limit
+        ? null
+        : `${event.server} started by itself after a crash (automatic restarts used ${b.autoRestartsUsed} -> ${a.autoRestartsUsed}, allowed ${limit})`;
+    },
+  },
+  {
+    id: 'cache-settings-apply-at-start',
+    spec: ['SRV-6'],
+    description: 'applied cache settings change only when virtualization starts, and then to the pending settings',
+    events: ['start', 'restart', 'powerOn', 'stop', 'shutdown', 'crash', 'siteCrash', 'setCache', 'onBattery', 'mainsRestored', 'batteryLow'],
+    check: (before, event, after) =>
+      first(after.servers, (a) => {
+        const b = server(before, a.name);
+        if (!b || b.cache.applied === a.cache.applied) return null;
+        const started = a.state === 'running' && (b.state !== 'running' || (event.type === 'restart' && event.server === a.name));
+        return started && b.cache.pending === a.cache.applied
+          ? null
+          : `${a.name} applied cache ${b.cache.applied} -> ${a.cache.applied} on ${event.type} without a start`;
+      }),
+  },
+  {
+    id: 'failover-keeps-access',
+    spec: ['MIR-2'],
+    description: 'when one server goes down, hosts keep access to a mirrored virtual disk through another running server with an up-to-date, connected copy',
+    events: ['stop', 'shutdown', 'restart', 'crash', 'batteryLow'],
+    check: (before, event, after) => {
+      if (!isServerEvent(event)) return null;
+      return first(mirrored(before), (v) => {
+        const a = after.virtualDisks.find((x) => x.name === v.name)!;
+        if (v.hostAccess !== 'readWrite' || a.hostAccess === 'readWrite') return null;
+        const survivor = v.copies.find(
+          (c) => c.server !== event.server && c.dataStatus === 'upToDate' && running(before, c.server) && running(after, c.server),
+        );
+        return survivor ? `${v.name} lost host access on ${event.type} ${event.server} although ${survivor.server} kept an up-to-date copy` : null;
+      });
+    },
+  },
+  {
+    id: 'refused-commands-change-nothing',
+    spec: ['SRV-12'],
+    description: 'stop on a stopped server and start on a running one leave the status unchanged',
+    events: ['stop', 'start'],
+    check: (before, event, after) => {
+      if (event.type !== 'stop' && event.type !== 'start') return null;
+      const b = server(before, event.server);
+      const noop = (event.type === 'stop' && b?.state !== 'running') || (event.type === 'start' && b?.state === 'running');
+      return noop && JSON.stringify(before) !== JSON.stringify(after) ? `${event.type} ${event.server} changed the status although it did not apply` : null;
+    },
+  },
+];
+
+/** Bit of copy `c` of mirrored disk `v` in a monitor bit set. */
+function copyBit(t: Topology, vdisk: string, copy: number): number {
+  const mirrors = t.virtualDisks.filter((v) => v.kind === 'mirrored').map((v) => v.name);
+  return 1 << (mirrors.indexOf(vdisk) * 2 + copy);
+}
+
+const vdiskIn = (s: GroupStatus, name: string): VirtualDiskStatus | undefined => s.virtualDisks.find((v) => v.name === name);
+
+/** History properties, checked with a monitor. */
+export const monitorInvariants: MonitorInvariant[] = [
+  {
+    id: 'crashed-copy-needs-recovery',
+    spec: ['MIR-6', 'SRV-11', 'DS-2'],
+    description: 'a copy whose server crashed while another copy kept serving is not up to date again until a recovery completes or an operator forces it',
+    events: ['crash', 'siteCrash', 'recoveryComplete', 'forceMirrorRecovery'],
+    next: (m, before, event, after, t) => {
+      for (const v of mirrored(before)) {
+        const a = vdiskIn(after, v.name)!;
+        v.copies.forEach((c, i) => {
+          const bit = copyBit(t, v.name, i);
+          const partnerServed = v.copies.some((o) => o !== c && o.dataStatus === 'upToDate' && running(after, o.server));
+          if (crashes(event, c.server) && running(before, c.server) && c.dataStatus === 'upToDate' && v.hostAccess === 'readWrite' && partnerServed) {
+            m |= bit;
+          }
+          const repaired =
+            (event.type === 'recoveryComplete' || event.type === 'forceMirrorRecovery') && event.vdisk === v.name && a.copies[i]!.dataStatus === 'upToDate';
+          if (repaired) m &= ~bit;
+        });
+      }
+      return m;
+    },
+    check: (m, s, t) =>
+      first(mirrored(s), (v) =>
+        first(v.copies, (c) =>
+          m & copyBit(t, v.name, v.copies.indexOf(c)) && c.dataStatus === 'upToDate'
+            ? `${v.name} copy on ${c.server} is up to date again after its server crashed, without a recovery`
+            : null,
+        ),
+      ),
+  },
+];
+
+// (appended to monitorInvariants below)
+const undecidableNeedsOperator: MonitorInvariant = {
+  id: 'undecidable-needs-operator',
+  spec: ['MIR-11', 'DS-4'],
+  description:
+    'after every server of a mirrored disk crashed at once while its copies were in sync, hosts get access again only after an operator forces a named copy',
+  events: ['siteCrash', 'forceMirrorRecovery'],
+  next: (m, before, event, after, t) => {
+    mirrored(before).forEach((v) => {
+      const bit = copyBit(t, v.name, 0);
+      const inSync = v.hostAccess === 'readWrite' && v.copies.filter((c) => c.dataStatus === 'upToDate' && running(before, c.server)).length > 1;
+      if (event.type === 'siteCrash' && inSync) m |= bit;
+      if (event.type === 'forceMirrorRecovery' && event.vdisk === v.name && vdiskIn(after, v.name)?.hostAccess === 'readWrite') m &= ~bit;
+    });
+    return m;
+  },
+  check: (m, s, t) =>
+    first(mirrored(s), (v) =>
+      m & copyBit(t, v.name, 0) && v.hostAccess === 'readWrite'
+        ? `${v.name} grants host access again after both copies crashed in sync, without an operator forcing a copy`
+        : null,
+    ),
+};
+monitorInvariants.push(undecidableNeedsOperator);
+
+/** The fully healthy state: every server running, every disk online, every path online, every link up. */
+export function healthy(s: GroupStatus): boolean {
+  return (
+    s.servers.every((x) => x.state === 'running') &&
+    s.virtualDisks.every((v) => v.status === 'online') &&
+    s.paths.every((p) => p.online) &&
+    s.mirrorLinks.every((l) => l.up)
+  );
+}
+
+/** Faults the world injects; recoverability asks whether the rest of the events repair everything. */
+export const faultEvents: ReadonlySet<GroupEvent['type']> = new Set(['crash', 'siteCrash', 'linkDown', 'onBattery', 'batteryLow']);
