@@ -36,7 +36,13 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
   const transitions = options.transitionInvariants ?? transitionInvariants;
   const monitors = options.monitorInvariants ?? monitorInvariants;
   if (monitors.length > 2) throw new Error('at most two monitor invariants are supported');
-  const status = (s: readonly number[]) => groupStatus(model, s);
+  // Status of a state array; a new state's status is computed once (monitor, then onState).
+  const recent = new WeakMap<readonly number[], GroupStatus>();
+  const status = (s: readonly number[]) => {
+    let st = recent.get(s);
+    if (!st) recent.set(s, (st = groupStatus(model, s)));
+    return st;
+  };
   const monitorEvents = new Set(monitors.flatMap((m) => m.events));
   // Transition invariants that apply to each alphabet event.
   const transitionChecks = model.alphabet.map((e) => transitions.filter((inv) => inv.events.includes(e.type)));
@@ -49,9 +55,9 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
       ? undefined
       : {
           initial: 0,
-          next: (m, from, event, to) => {
+          next: (m, _from, event, to, fromIndex) => {
             if (!monitorEvents.has(event.type)) return m;
-            const before = status(from);
+            const before = statuses[fromIndex]!;
             const after = status(to);
             let out = 0;
             monitors.forEach((inv, k) => {

@@ -9,8 +9,8 @@ import type { GroupEvent } from '../../models/types.js';
 export interface Monitor {
   /** Monitor state at the initial model state. */
   initial: number;
-  /** Monitor state after `event` took model state `from` to `to`. */
-  next(monitor: number, from: GroupState, event: GroupEvent, to: GroupState): number;
+  /** Monitor state after `event` took model state `from` (explored state `fromIndex`) to `to`. */
+  next(monitor: number, from: GroupState, event: GroupEvent, to: GroupState, fromIndex: number): number;
 }
 
 export interface ExploreOptions {
@@ -63,7 +63,8 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
   const states: GroupState[] = [model.initial];
   const monitors: number[] = [monitor?.initial ?? 0];
   const index = new Map<string, number>();
-  const keyOf = (s: GroupState, m: number) => (monitor ? model.key(s) + String.fromCharCode(m & 0xffff, m >>> 16) : model.key(s));
+  // Model keys have a fixed length, so a monitor state can be appended only when it is not 0.
+  const keyOf = (s: GroupState, m: number) => (m === 0 ? model.key(s) : model.key(s) + String.fromCharCode(m & 0xffff, m >>> 16));
   index.set(keyOf(model.initial, monitors[0]!), 0);
   let parent = new Int32Array(1024).fill(-1);
   let parentEvent = new Int32Array(1024).fill(-1);
@@ -82,7 +83,7 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
         continue;
       }
       transitions++;
-      const nm = monitor ? monitor.next(m, from, event, r.state) : 0;
+      const nm = monitor ? monitor.next(m, from, event, r.state, i) : 0;
       const key = keyOf(r.state, nm);
       let j = index.get(key);
       if (j === undefined) {
