@@ -8,5 +8,10 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
-const { main } = await import(new URL('../harness/cli/main.ts', import.meta.url).href);
-process.exitCode = await main(process.argv.slice(2));
+// Engine commands (the storage server group) and toolkit commands (model, harness) live apart:
+// the engine imports nothing from the toolkit.
+const engineCommands = new Set(['group', 'server', 'status', 'link', 'site', 'mirror']);
+const args = process.argv.slice(2);
+const entry = engineCommands.has(args[0]) ? '../engine/cli/main.ts' : '../harness/cli/main.ts';
+const { main } = await import(new URL(entry, import.meta.url).href);
+process.exitCode = await main(args);

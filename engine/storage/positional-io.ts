@@ -1,0 +1,76 @@
+// Positional I/O on a FileHandle: explicit offsets on every call, never the file cursor, and
+// short reads and writes completed.
+
+import type { FileHandle } from 'node:fs/promises';
+
+/** Zeros shared by every zero-filling write; never written to. */
+const ZEROS = Buffer.alloc(1024 * 1024);
+
+/** Most buffers passed to one pwritev (Linux IOV_MAX is 1024). */
+const MAX_IOVECS = 1024;
+
+/** Reads exactly `length` bytes at `offset`; bytes past the end of the file read as zeros. */
+export async function readFully(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);
+    if (bytesRead === 0) {
+      buffer.fill(0, done);
+      break;
+    }
+    done += bytesRead;
+  }
+  return buffer;
+}
+
+/** Writes all of `data` at `offset`. */
+export async function writeFully(handle: FileHandle, offset: number, data: Buffer): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, offset + done);
+    done += bytesWritten;
+  }
+}
+
+/** Writes `buffers` back to back at `offset` with pwritev, completing short writes. */
+export async function writevFully(handle: FileHandle, offset: number, buffers: readonly Buffer[]): Promise<void> {
+  let position = offset;
+  for (let start = 0; start < buffers.length; start += MAX_IOVECS) {
+    const batch = buffers.slice(start, start + MAX_IOVECS);
+    const total = batch.reduce((sum, b) => sum + b.length, 0);
+    const { bytesWritten } = await handle.writev(batch, position);
+    if (bytesWritten < total) {
+      // Short vectored write: finish the rest buffer by buffer.
+      let skip = bytesWritten;
+      let at = position + bytesWritten;
+      for (const b of batch) {
+        if (skip >= b.length) {
+          skip -= b.length;
+          continue;
+        }
+        const rest = b.subarray(skip);
+        skip = 0;
+        await writeFully(handle, at, rest);
+        at += rest.length;
+      }
+    }
+    position += total;
+  }
+}
+
+/** Writes zeros over [offset, offset + length). */
+export async function writeZeros(handle: FileHandle, offset: number, length: number): Promise<void> {
+  let position = offset;
+  let left = length;
+  while (left > 0) {
+    const buffers: Buffer[] = [];
+    while (left > 0 && buffers.length < 16) {
+      const n = Math.min(left, ZEROS.length);
+      buffers.push(n === ZEROS.length ? ZEROS : ZEROS.subarray(0, n));
+      left -= n;
+    }
+    await writevFully(handle, position, buffers);
+    position += buffers.reduce((sum, b) => sum + b.length, 0);
+  }
+}

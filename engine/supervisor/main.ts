@@ -1,0 +1,98 @@
+// The supervisor of a group: `node --import tsx engine/supervisor/main.ts --dir DIR`.
+// Started in the background by `sanspec group up`; powers on every server, then serves its API.
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadGroupConfig } from '../config/load-config.js';
+import type { ServerPorts } from '../server/storage-server.js';
+import { writeJsonAtomic } from '../util/atomic-file.js';
+import { HttpError, serveJson, type Route } from '../util/json-http.js';
+import { Supervisor } from './supervisor.js';
+
+const { values } = parseArgs({ options: { dir: { type: 'string' } } });
+if (!values.dir) {
+  process.stderr.write('usage: engine/supervisor/main.ts --dir DIR\n');
+  process.exit(2);
+}
+const dir = values.dir;
+const log = (line: string) => process.stdout.write(`${new Date().toISOString()} supervisor ${line}\n`);
+const config = loadGroupConfig(JSON.parse(await readFile(join(dir, 'group.json'), 'utf8')), { source: join(dir, 'group.json') });
+const ports = JSON.parse(await readFile(join(dir, 'ports.json'), 'utf8')) as Record<string, ServerPorts>;
+const supervisor = new Supervisor(dir, config, ports, log);
+const runtimeFile = join(dir, 'supervisor.json');
+
+type Obj = Record<string, unknown>;
+const actions: Record<string, (name: string, body: Obj) => Promise<unknown>> = {
+  'power-on': (name) => supervisor.powerOn(name),
+  crash: (name) => supervisor.crash(name),
+  shutdown: (name) => supervisor.shutdown(name),
+  restart: (name) => supervisor.restart(name),
+  stop: (name) => supervisor.serverCommand(name, '/stop'),
+  start: (name) => supervisor.serverCommand(name, '/start'),
+  cache: (name, body) => supervisor.serverCommand(name, '/cache', body),
+  ups: (name, body) => {
+    const event = body.event;
+    if (event !== 'battery' && event !== 'mains' && event !== 'low') throw new HttpError(400, 'BAD_UPS_EVENT', 'event must be battery, mains or low');
+    return supervisor.ups(name, event);
+  },
+};
+
+let ending = false;
+const end = async (code: number) => {
+  if (ending) return;
+  ending = true;
+  log('shutting the group down');
+  await supervisor.down();
+  await api.close().catch(() => {});
+  await rm(runtimeFile, { force: true });
+  log('down');
+  process.exit(code);
+};
+
+const routes: Route[] = [
+  { method: 'GET', path: '/status', handler: () => supervisor.report() },
+  {
+    method: 'POST',
+    path: '/servers/:name/:action',
+    handler: async (body, params) => {
+      const action = actions[params.action!];
+      if (!action) throw new HttpError(404, 'ENGINE_UNKNOWN_ACTION', `unknown action ${params.action}; use ${Object.keys(actions).join(', ')}`);
+      await action(params.name!, (body ?? {}) as Obj);
+      return { ok: true };
+    },
+  },
+  { method: 'POST', path: '/site/crash', handler: () => supervisor.siteCrash() },
+  {
+    method: 'POST',
+    path: '/links/:a/:b/:action',
+    handler: async (_body, params) => {
+      if (params.action !== 'cut' && params.action !== 'restore') throw new HttpError(404, 'ENGINE_UNKNOWN_ACTION', 'use cut or restore');
+      await supervisor.setLink(params.a!, params.b!, params.action === 'restore');
+      return { ok: true };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/down',
+    handler: async () => {
+      setImmediate(() => void end(0));
+      return { ok: true };
+    },
+  },
+];
+
+const api = await serveJson(routes);
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void end(0));
+
+try {
+  for (const s of config.servers) {
+    log(`powering on ${s.name}`);
+    await supervisor.powerOn(s.name);
+  }
+} catch (error) {
+  log(`group failed to come up: ${(error as Error).message}`);
+  await writeJsonAtomic(runtimeFile, { pid: process.pid, url: api.url, error: (error as Error).message });
+  await end(1);
+}
+await writeJsonAtomic(runtimeFile, { pid: process.pid, url: api.url, startedAt: new Date().toISOString() });
+log(`ready; API on ${api.url}`);
