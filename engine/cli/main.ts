@@ -270,6 +270,15 @@ async function site(args: string[]): Promise<number> {
   return 0;
 }
 
+async function mirror(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { dir: { type: 'string' }, copy: { type: 'string' } } });
+  const [action, vdisk] = positionals;
+  if (action !== 'force-recovery' || !vdisk || !values.copy) throw new UsageError('usage: sanspec mirror force-recovery VDISK --copy SERVER [--dir DIR]');
+  await call(resolve(values.dir ?? '.sanspec'), 'POST', `/mirror/${encodeURIComponent(vdisk)}/force`, { copy: values.copy });
+  out(`${vdisk}: the copy on ${values.copy} is online; the other copy gets full recovery from it (decision recorded in the server log)`);
+  return 0;
+}
+
 const usage = `usage:
   sanspec group up [--config FILE] [--dir DIR] [--backend file|loop] [--json]
   sanspec group down [--dir DIR]
@@ -278,7 +287,8 @@ const usage = `usage:
   sanspec server ups NAME battery|mains|low [--dir DIR]
   sanspec status [--dir DIR] [--json] [--details]
   sanspec link cut|restore SERVER SERVER [--dir DIR]
-  sanspec site crash [--dir DIR]`;
+  sanspec site crash [--dir DIR]
+  sanspec mirror force-recovery VDISK --copy SERVER [--dir DIR]`;
 
 /** Runs an engine command; resolves to the exit code (0 ok, 1 refused or failed, 2 usage). */
 export async function main(argv: string[]): Promise<number> {
@@ -290,6 +300,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'status') return await status(sub === undefined ? rest : [sub, ...rest]);
     if (command === 'link') return await link(sub === undefined ? rest : [sub, ...rest]);
     if (command === 'site') return await site(sub === undefined ? rest : [sub, ...rest]);
+    if (command === 'mirror') return await mirror(sub === undefined ? rest : [sub, ...rest]);
     throw new UsageError(usage);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -1,5 +1,7 @@
 // Errors of the mirror link: stable codes, and for a request whether the peer may have applied it.
 
+import type { MirrorDownReason } from './link-types.js';
+
 /** Stable codes of MirrorLinkError. */
 export type MirrorLinkErrorCode =
   | 'MIRROR_INVALID_OPTIONS' // createMirrorLink got an option out of range
@@ -34,8 +36,8 @@ export class MirrorLinkDownError extends MirrorLinkError {
   constructor(
     /** The request type that was not sent. */
     readonly requestType: string,
-    /** Why the link is down (the last down reason, or 'not-connected' before the first 'up'). */
-    readonly reason: string,
+    /** Why the link is down (the last down reason, or 'not-connected' if it never came up). */
+    readonly reason: MirrorDownReason | 'not-connected',
     message: string,
   ) {
     super('MIRROR_LINK_DOWN', message);
@@ -49,8 +51,8 @@ export class MirrorLinkLostError extends MirrorLinkError {
     readonly requestType: string,
     /** The request id on the wire. */
     readonly id: number,
-    /** The down reason ('connection-lost', 'heartbeat-timeout', 'cut', ...). */
-    readonly reason: string,
+    /** Why the link went down ('connection-lost', 'heartbeat-timeout', 'cut', ...). */
+    readonly reason: MirrorDownReason,
     message: string,
   ) {
     super('MIRROR_LINK_LOST', message);

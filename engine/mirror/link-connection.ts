@@ -23,11 +23,7 @@ export interface ConnectionOwner {
 /** How long a graceful end waits for the peer to close before dropping the socket. */
 const FINISH_GRACE_MS = 1000;
 
-let serial = 0;
-
 export class LinkConnection {
-  /** Link-unique number, for messages. */
-  readonly serial = ++serial;
   /** 'handshake' until the HELLOs are exchanged, 'up' after, 'closed' once ended. */
   phase: 'handshake' | 'up' | 'closed' = 'handshake';
   /** The peer's HELLO, once received and accepted. */

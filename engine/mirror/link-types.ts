@@ -121,8 +121,14 @@ export interface MirrorLink {
   readonly peer: string;
   /** 'listen' when self > peer, else 'connect'. */
   readonly role: 'listen' | 'connect';
-  /** The bound address of the listening side (port 0 resolved); undefined on the connecting side. */
+  /** The bound address of the listening side (port 0 resolved) once bound; undefined on the connecting side. */
   readonly address: MirrorAddress | undefined;
+  /**
+   * Resolves with the bound address once the listening side listens (undefined on the connecting
+   * side, at once). Rejects with MIRROR_LISTEN_FAILED if the first bind fails; the link keeps
+   * retrying every reconnectMs (a previous server may still hold the port) until close().
+   */
+  ready(): Promise<MirrorAddress | undefined>;
   /** True between 'up' and 'down'. */
   readonly up: boolean;
   /** Subscribes to an event; returns a function that unsubscribes. Listeners must not throw. */

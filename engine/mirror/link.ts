@@ -155,22 +155,15 @@ function isDownReason(reason: MirrorHandshakeEndReason): reason is MirrorDownRea
 }
 
 /**
- * Creates the mirror link to one partner and starts it: the listening side binds its port (resolves
- * once bound; rejects with MIRROR_LISTEN_FAILED), the connecting side starts connecting (resolves at
- * once). Wait for 'up' (or poll `up`) before sending requests.
+ * Creates the mirror link to one partner and starts it: the listening side starts binding its port
+ * (see ready()), the connecting side starts connecting. Throws MIRROR_INVALID_OPTIONS at once for bad
+ * options. Wait for 'up' (or poll `up`) before sending requests.
  */
-export async function createMirrorLink(options: MirrorLinkOptions): Promise<MirrorLink> {
-  const link = new Link(resolveSettings(options));
-  try {
-    await link.start();
-  } catch (err) {
-    await link.close();
-    throw err;
-  }
-  return link;
+export function createMirrorLink(options: MirrorLinkOptions): MirrorLink {
+  return new Link(resolveSettings(options));
 }
 
-class Link implements MirrorLink, ConnectionOwner {
+class Link implements MirrorLink {
   readonly self: string;
   readonly peer: string;
   readonly role: 'listen' | 'connect';
@@ -182,6 +175,9 @@ class Link implements MirrorLink, ConnectionOwner {
   /** The connecting side's connection attempt in progress. */
   private attempt: LinkConnection | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /** The listening side retries a failed bind with this timer. */
+  private relistenTimer: NodeJS.Timeout | undefined;
+  private readonly readyPromise: Promise<MirrorAddress | undefined>;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -198,43 +194,67 @@ class Link implements MirrorLink, ConnectionOwner {
   private connectionAttempts = 0;
   private lastConnectError: string | undefined;
   private protocolErrors = 0;
+  /** What connections report to (kept off the public object). */
+  private readonly owner: ConnectionOwner = {
+    onFrame: (conn, frame) => this.onFrame(conn, frame),
+    onClosed: (conn, reason, message) => this.onClosed(conn, reason, message),
+  };
 
   constructor(private readonly s: Settings) {
     this.self = s.self;
     this.peer = s.peer;
     this.role = s.role;
+    if (s.role === 'listen') {
+      this.readyPromise = this.listenOnce();
+      this.readyPromise.catch(() => {}); // reported through ready() to whoever asks
+    } else {
+      this.readyPromise = Promise.resolve(undefined);
+      this.dial();
+    }
   }
 
   // ---- life ---------------------------------------------------------------------------------------
 
-  async start(): Promise<void> {
-    if (this.role === 'connect') {
-      this.dial();
-      return;
-    }
-    const server = createServer((socket) => this.onAccept(socket));
-    this.server = server;
+  ready(): Promise<MirrorAddress | undefined> {
+    return this.readyPromise;
+  }
+
+  /** Binds the listening port once; the link retries failures every reconnectMs until close(). */
+  private listenOnce(): Promise<MirrorAddress> {
     const { host, port } = this.s.address;
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => {
-        reject(
-          new MirrorLinkError(
-            'MIRROR_LISTEN_FAILED',
-            `mirror link ${this.self}<-${this.peer}: cannot listen on ${host}:${port}: ${err.message} (is another server using this mirror port?)`,
-            { cause: err },
-          ),
+    return new Promise<MirrorAddress>((resolve, reject) => {
+      const server = createServer((socket) => this.onAccept(socket));
+      server.once('error', (err: Error) => {
+        const error = new MirrorLinkError(
+          'MIRROR_LISTEN_FAILED',
+          `mirror link ${this.self}<-${this.peer}: cannot listen on ${host}:${port}: ${err.message} (is another server using this mirror port? retrying every ${this.s.reconnectMs} ms)`,
+          { cause: err },
         );
-      };
-      server.once('error', onError);
+        this.lastConnectError = `listen-failed: ${error.message}`;
+        if (!this.closed) this.relistenTimer = setTimeout(() => this.relisten(), this.s.reconnectMs);
+        reject(error);
+      });
       server.listen({ host, port }, () => {
-        server.off('error', onError);
-        resolve();
+        // Later server errors (EMFILE on accept) must not crash the process.
+        server.removeAllListeners('error');
+        server.on('error', () => {});
+        if (this.closed) {
+          server.close();
+          reject(new MirrorLinkError('MIRROR_LISTEN_FAILED', `mirror link ${this.self}<-${this.peer} was closed while binding ${host}:${port}`));
+          return;
+        }
+        this.server = server;
+        const address = server.address();
+        this.bound = address !== null && typeof address === 'object' ? { host: address.address, port: address.port } : { host, port };
+        resolve(this.bound);
       });
     });
-    // Later server errors (EMFILE on accept) must not crash the process.
-    server.on('error', () => {});
-    const address = server.address();
-    if (address !== null && typeof address === 'object') this.bound = { host: address.address, port: address.port };
+  }
+
+  private relisten(): void {
+    this.relistenTimer = undefined;
+    if (this.closed) return;
+    this.listenOnce().catch(() => {}); // recorded in lastConnectError; retried
   }
 
   get address(): MirrorAddress | undefined {
@@ -274,10 +294,17 @@ class Link implements MirrorLink, ConnectionOwner {
   private async shutdown(): Promise<void> {
     this.closed = true;
     this.clearReconnect();
+    if (this.relistenTimer !== undefined) clearTimeout(this.relistenTimer);
+    this.relistenTimer = undefined;
     const waits: Promise<void>[] = [];
     for (const conn of [...this.connections]) {
-      const bye = conn.phase === 'up' ? encodeBye(`${this.self} closed its mirror link`) : undefined;
-      waits.push(conn.finish('closed', `close() on ${this.self}`, bye));
+      if (conn.phase === 'up') {
+        // Graceful: the peer reads BYE and goes down with 'peer-closed' rather than 'connection-lost'.
+        waits.push(conn.finish('closed', `close() on ${this.self}`, encodeBye(`${this.self} closed its mirror link`)));
+      } else {
+        conn.close('closed', `close() on ${this.self}`);
+        waits.push(conn.socketClosed);
+      }
     }
     const server = this.server;
     if (server !== undefined && server.listening) waits.push(new Promise<void>((resolve) => server.close(() => resolve())));
@@ -309,7 +336,7 @@ class Link implements MirrorLink, ConnectionOwner {
       socket.destroy();
       return;
     }
-    this.connections.add(new LinkConnection(socket, 'accepted', this, this.traffic, this.s.deadAfterMs));
+    this.connections.add(new LinkConnection(socket, 'accepted', this.owner, this.traffic, this.s.deadAfterMs));
   }
 
   private dial(): void {
@@ -317,7 +344,7 @@ class Link implements MirrorLink, ConnectionOwner {
     if (this.closed || this.cutOn || this.live !== undefined || this.attempt !== undefined) return;
     this.connectionAttempts += 1;
     const { host, port } = this.s.address;
-    const conn = new LinkConnection(netConnect({ host, port }), 'dialed', this, this.traffic, this.s.deadAfterMs);
+    const conn = new LinkConnection(netConnect({ host, port }), 'dialed', this.owner, this.traffic, this.s.deadAfterMs);
     this.attempt = conn;
     this.connections.add(conn);
     conn.send(encodeHello(this.hello()));
@@ -345,7 +372,7 @@ class Link implements MirrorLink, ConnectionOwner {
     };
   }
 
-  onClosed(conn: LinkConnection, reason: MirrorHandshakeEndReason, message: string): void {
+  private onClosed(conn: LinkConnection, reason: MirrorHandshakeEndReason, message: string): void {
     this.connections.delete(conn);
     if (reason === 'protocol-error') this.protocolErrors += 1;
     if (this.attempt === conn) this.attempt = undefined;
@@ -363,7 +390,7 @@ class Link implements MirrorLink, ConnectionOwner {
     this.scheduleDial(this.s.reconnectMs);
   }
 
-  onFrame(conn: LinkConnection, frame: Frame): void {
+  private onFrame(conn: LinkConnection, frame: Frame): void {
     if (conn.phase === 'handshake') {
       this.onHandshakeFrame(conn, frame);
       return;

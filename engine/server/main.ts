@@ -4,12 +4,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadGroupConfig } from '../config/load-config.js';
+import { ServerMirrors } from '../mirror/mirror-service.js';
 import { serveManagementApi } from './management-api.js';
 import { StorageServer, type ServerPorts } from './storage-server.js';
 
-const { values } = parseArgs({ options: { dir: { type: 'string' }, name: { type: 'string' }, ups: { type: 'string' } } });
+const { values } = parseArgs({ options: { dir: { type: 'string' }, name: { type: 'string' }, ups: { type: 'string' }, supervisor: { type: 'string' } } });
 if (!values.dir || !values.name) {
-  process.stderr.write('usage: engine/server/main.ts --dir DIR --name NAME [--ups mains|battery]\n');
+  process.stderr.write('usage: engine/server/main.ts --dir DIR --name NAME [--ups mains|battery] [--supervisor URL]\n');
   process.exit(2);
 }
 const dir = values.dir;
@@ -27,6 +28,7 @@ const server = await StorageServer.powerOn({
   name,
   ports,
   ups: values.ups === 'battery' ? 'battery' : 'mains',
+  mirrors: (s) => new ServerMirrors(s, { groupDir: dir, ports: allPorts, supervisorUrl: values.supervisor }, log),
   log,
 });
 
@@ -38,7 +40,7 @@ const exit = async (code: number) => {
   log(`exit ${code}`);
   process.exit(code);
 };
-const api = await serveManagementApi(server, ports.management, () => void exit(0));
+const api = await serveManagementApi(server, ports.management, () => void exit(0), server.mirrorRoutes());
 log(`management API on ${api.url}`);
 
 // SRV-8: a machine shutdown (SIGTERM, Ctrl-C) stops virtualization cleanly first.

@@ -6,6 +6,7 @@ import { createNbdServer, formatNbdUri, type NbdExport, type NbdServer } from '.
 import type { Alua, PathStatus, PortStatus, ServerStatus, VirtualDiskStatus } from '../status-types.js';
 import { openBackend, WriteBackCache, type CacheStats, type StorageBackend } from '../storage/index.js';
 import type { BlockDevice } from '../types.js';
+import type { Route } from '../util/json-http.js';
 import { loadServerState, saveServerState, serverPaths, type PersistedServerState } from './persisted-state.js';
 
 /** A command that does not apply in the current state (SRV-12), with the model's stable code. */
@@ -49,6 +50,8 @@ export interface MirrorService {
   status(): { virtualDisks: VirtualDiskStatus[]; access: Record<string, Alua>; links: Array<{ servers: [string, string]; up: boolean }> };
   /** Extra details for `sanspec status --json`. */
   details(): unknown;
+  /** Management routes the mirror layer adds (link switch, forced recovery). */
+  routes(): Route[];
 }
 
 export interface StorageServerOptions {
@@ -158,6 +161,11 @@ export class StorageServer {
 
   get running(): boolean {
     return this.state === 'running';
+  }
+
+  /** Management routes of the mirror layer. */
+  mirrorRoutes(): Route[] {
+    return this.mirrors?.routes() ?? [];
   }
 
   /** The open disk of a virtual disk while running (the mirror layer uses it). */

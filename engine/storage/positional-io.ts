@@ -35,6 +35,7 @@ export async function writeFully(handle: FileHandle, offset: number, data: Buffe
 
 /** Writes `buffers` back to back at `offset` with pwritev, completing short writes. */
 export async function writevFully(handle: FileHandle, offset: number, buffers: readonly Buffer[]): Promise<void> {
+  if (buffers.length === 1) return writeFully(handle, offset, buffers[0] as Buffer);
   let position = offset;
   for (let start = 0; start < buffers.length; start += MAX_IOVECS) {
     const batch = buffers.slice(start, start + MAX_IOVECS);

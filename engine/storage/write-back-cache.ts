@@ -52,6 +52,10 @@ interface DestageRun {
   readonly entries: CacheEntry[];
   /** `seq` of each entry when its data was taken. */
   readonly seqs: number[];
+  /** The data written (each entry's `data` when the run started). */
+  readonly buffers: Buffer[];
+  /** Started by the destager (counts against `destageConcurrency`), not by a FUA write. */
+  readonly background: boolean;
   /** Settles when the write finished: null, or the error it failed with. */
   done: Promise<Error | null>;
 }
@@ -134,6 +138,9 @@ export class WriteBackCache implements BlockDevice {
   private readonly rangeOps = new Set<RangeOp>();
   private rangeEpoch = 0;
   private readonly evictions = new Uint32Array(SLOTS);
+  /** Block buffers no longer referenced, for reuse. */
+  private readonly spare: Buffer[] = [];
+  private readonly maxSpare: number;
 
   private seq = 0;
   /** Current flush generation: writes are tagged with it, a flush closes it. */
@@ -197,6 +204,7 @@ export class WriteBackCache implements BlockDevice {
     this.populateMaxBytes = Math.max(0, options.readPopulateMaxBytes ?? 128 * 1024);
     this.retryDelayMs = Math.max(0, options.retryDelayMs ?? 100);
     this.closeBackend = options.closeBackend ?? true;
+    this.maxSpare = Math.min(this.capacity, 1024);
   }
 
   /** Mode in effect now: the configured one, or write-through while forced (SRV-13). */
@@ -484,7 +492,7 @@ export class WriteBackCache implements BlockDevice {
         if (victim === null) return;
         this.evict(victim);
       }
-      const copy = Buffer.allocUnsafe(BS);
+      const copy = this.takeBuffer();
       data.copy(copy, 0, start - offset, start - offset + BS);
       const e = this.newEntry(b, copy, this.seq, this.seq);
       this.entries.set(b, e);
@@ -512,8 +520,10 @@ export class WriteBackCache implements BlockDevice {
     /** Woken from the room queue (counted in wokenWriters): may go before writers still queued. */
     let woken = false;
     const unwake = (): void => {
-      if (woken) this.wokenWriters--;
+      if (!woken) return;
       woken = false;
+      this.wokenWriters--;
+      this.wakeRoomWaiters(); // pass on room this writer did not use (or has left over)
     };
     try {
       for (;;) {
@@ -561,7 +571,7 @@ export class WriteBackCache implements BlockDevice {
       const start = b * BS;
       const from = Math.max(offset, start);
       const to = Math.min(end, start + BS);
-      const buffer = Buffer.allocUnsafe(BS);
+      const buffer = this.takeBuffer();
       const e = this.entries.get(b);
       if (to - from !== BS) {
         const base = e !== undefined ? e.data : bases?.get(b)?.data;
@@ -574,6 +584,7 @@ export class WriteBackCache implements BlockDevice {
         this.entries.set(b, fresh);
         this.markDirty(fresh, gen, now);
       } else {
+        if (e.inflight === null) this.recycle(e.data); // else the destage in flight still writes it
         e.data = buffer;
         e.seq = seq;
         if (!e.dirty) {
@@ -680,7 +691,7 @@ export class WriteBackCache implements BlockDevice {
       const startRun = (): void => {
         if (run.length === 0) return;
         for (const e of run) e.list?.remove(e);
-        waits.add(this.startDestage(run).done);
+        waits.add(this.startDestage(run, false).done);
         run = [];
       };
       for (let b = first; b <= last; b++) {
@@ -795,12 +806,7 @@ export class WriteBackCache implements BlockDevice {
         this.deferred.push(head);
         continue;
       }
-      const run = this.collectRun(head);
-      this.destagerRuns++;
-      void this.startDestage(run).done.then(() => {
-        this.destagerRuns--;
-        this.pump();
-      });
+      this.startDestage(this.collectRun(head), true);
     }
   }
 
@@ -830,10 +836,12 @@ export class WriteBackCache implements BlockDevice {
   }
 
   /** Writes a run of adjacent dirty blocks (taken off every list by the caller) to the backend. */
-  private startDestage(entries: CacheEntry[]): DestageRun {
+  private startDestage(entries: CacheEntry[], background: boolean): DestageRun {
     const first = (entries[0] as CacheEntry).block;
     const buffers = entries.map((e) => e.data);
-    const run: DestageRun = { first, entries, seqs: entries.map((e) => e.seq), done: null as unknown as Promise<Error | null> };
+    const seqs = entries.map((e) => e.seq);
+    const run: DestageRun = { first, entries, seqs, buffers, background, done: null as unknown as Promise<Error | null> };
+    if (background) this.destagerRuns++;
     for (const e of entries) e.inflight = run;
     this.inflight.add(run);
     let write: Promise<void>;
@@ -853,6 +861,7 @@ export class WriteBackCache implements BlockDevice {
 
   private finishDestage(run: DestageRun, error: Error | null): Error | null {
     this.inflight.delete(run);
+    if (run.background) this.destagerRuns--;
     if (this.state === 'abandoned') return error;
     if (error === null) {
       this.counters.destagedBytes += run.entries.length * BS;
@@ -872,6 +881,8 @@ export class WriteBackCache implements BlockDevice {
       }
       if (seq > e.writtenSeq) e.writtenSeq = seq;
       this.decGen(e.dirtyGen);
+      const written = run.buffers[i] as Buffer;
+      if (e.data !== written) this.recycle(written); // replaced while in flight: nothing else holds it
       if (e.seq === seq) {
         e.dirty = false;
         this.dirtyCount--;
@@ -938,6 +949,7 @@ export class WriteBackCache implements BlockDevice {
       const drop = (e: CacheEntry): void => {
         e.list?.remove(e);
         this.entries.delete(e.block);
+        this.recycle(e.data);
         if (e.dirty) {
           this.dirtyCount--;
           held.push(e.dirtyGen);
@@ -1008,7 +1020,21 @@ export class WriteBackCache implements BlockDevice {
   private evict(e: CacheEntry): void {
     this.clean.remove(e);
     this.entries.delete(e.block);
+    this.recycle(e.data);
     (this.evictions[e.block & SLOT_MASK] as number)++;
+  }
+
+  /** A block buffer: a recycled one if any (saves allocation and GC), else a new one. */
+  private takeBuffer(): Buffer {
+    return this.spare.pop() ?? Buffer.allocUnsafeSlow(BS);
+  }
+
+  /**
+   * Keeps a block buffer for reuse. Only for buffers nothing refers to any more: not an entry's
+   * `data`, not part of a destage in flight (readers copy out synchronously).
+   */
+  private recycle(buffer: Buffer): void {
+    if (this.spare.length < this.maxSpare) this.spare.push(buffer);
   }
 
   private token(block: number): LoadToken {

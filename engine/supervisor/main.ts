@@ -62,6 +62,17 @@ const routes: Route[] = [
     },
   },
   { method: 'POST', path: '/site/crash', handler: () => supervisor.siteCrash() },
+  { method: 'GET', path: '/witness/:server', handler: async (_body, params, query) => supervisor.witness(params.server!, query.get('from') ?? '') },
+  {
+    method: 'POST',
+    path: '/mirror/:vdisk/force',
+    handler: async (body, params) => {
+      const copy = ((body ?? {}) as Obj).copy;
+      if (typeof copy !== 'string') throw new HttpError(400, 'BAD_FORCE_REQUEST', 'name the copy to bring online: {"copy": "s2"}');
+      await supervisor.forceMirrorRecovery(params.vdisk!, copy);
+      return { ok: true };
+    },
+  },
   {
     method: 'POST',
     path: '/links/:a/:b/:action',
@@ -82,6 +93,7 @@ const routes: Route[] = [
 ];
 
 const api = await serveJson(routes);
+supervisor.apiUrl = api.url;
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void end(0));
 
 try {
@@ -93,6 +105,14 @@ try {
   log(`group failed to come up: ${(error as Error).message}`);
   await writeJsonAtomic(runtimeFile, { pid: process.pid, url: api.url, error: (error as Error).message });
   await end(1);
+}
+// Ready means hosts can use the group: wait (boundedly) until the copies of each mirrored disk
+// whose servers all run have met and give host access.
+for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+  const { status } = await supervisor.report();
+  const running = new Set(status.servers.filter((s) => s.state === 'running').map((s) => s.name));
+  const waiting = status.virtualDisks.filter((v) => v.kind === 'mirrored' && v.copies.every((c) => running.has(c.server)) && v.hostAccess !== 'readWrite');
+  if (waiting.length === 0) break;
 }
 await writeJsonAtomic(runtimeFile, { pid: process.pid, url: api.url, startedAt: new Date().toISOString() });
 log(`ready; API on ${api.url}`);

@@ -63,8 +63,25 @@ export function mergeStatus(
     }
     const views = v.copies.flatMap((s) => reports.get(s)?.virtualDisks.find((x) => x.name === v.name) ?? []);
     // Prefer a view that grants access, then any view of a running holder.
+    const serving = views.find((x) => x.hostAccess === 'readWrite');
+    if (serving) {
+      // A copy whose server runs but cannot join the serving copy (the link is down) waits:
+      // its recovery is pending, not needed (MIR-4, MIR-13).
+      const cutOff = (server: string) => {
+        const own = reports.get(server);
+        return own?.server.state === 'running' && own.virtualDisks.find((x) => x.name === v.name)?.hostAccess === 'disabled';
+      };
+      const pending: Partial<Record<string, VirtualDiskStatus['copies'][number]['dataStatus']>> = {
+        upToDate: 'logRecoveryPending',
+        logRecoveryNeeded: 'logRecoveryPending',
+        fullRecoveryNeeded: 'fullRecoveryPending',
+      };
+      return {
+        ...serving,
+        copies: serving.copies.map((c) => (cutOff(c.server) && pending[c.dataStatus] ? { ...c, dataStatus: pending[c.dataStatus]! } : c)),
+      };
+    }
     return (
-      views.find((x) => x.hostAccess === 'readWrite') ??
       views[0] ?? {
         name: v.name,
         kind: 'mirrored',

@@ -41,6 +41,8 @@ export class Supervisor {
   /** Mirror links cut by the fault switch (MIR-13), as "a|b". */
   private readonly cutLinks = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** The supervisor's own API, given to servers as their witness. */
+  apiUrl: string | undefined;
 
   constructor(
     readonly dir: string,
@@ -85,7 +87,9 @@ export class Supervisor {
     // Whatever a crashed process left attached is released before the machine comes back.
     await this.releaseLoops(name);
     const out = openSync(paths.log, 'a');
-    const child = spawn(process.execPath, ['--import', tsxLoader, serverEntry, '--dir', this.dir, '--name', name, '--ups', m.ups], {
+    const args = ['--import', tsxLoader, serverEntry, '--dir', this.dir, '--name', name, '--ups', m.ups];
+    if (this.apiUrl) args.push('--supervisor', this.apiUrl);
+    const child = spawn(process.execPath, args, {
       stdio: ['ignore', out, out],
     });
     closeSync(out);
@@ -217,6 +221,29 @@ export class Supervisor {
     if (event === 'low') throw new HttpError(409, m.ups === 'mains' ? 'UPS_ON_MAINS' : 'SRV_NOT_RUNNING', m.ups === 'mains' ? 'the UPS is on mains power' : 'the server is not running; nothing to stop');
     if (m.ups === event) throw new HttpError(409, event === 'battery' ? 'UPS_ON_BATTERY' : 'UPS_ON_MAINS', `the UPS is already on ${event === 'battery' ? 'battery' : 'mains power'}`);
     m.ups = event;
+  }
+
+  /**
+   * The witness (MIR-2, MIR-13): a server that lost its mirror partner asks whether the partner is
+   * down (crashed, powered off, being shut down: fail over) or alive (the link is cut: only the
+   * preferred copy keeps host access). This is the group's configured tiebreaker.
+   */
+  witness(server: string, from: string): { state: 'down' | 'alive'; cut: boolean } {
+    const m = this.machine(server);
+    const pair = [server, from].sort().join('|');
+    const cut = [...this.cutLinks].some((k) => k.split('|').sort().join('|') === pair);
+    return { state: !m.child || m.ending ? 'down' : 'alive', cut };
+  }
+
+  /** MIR-11: Force Mirror Recovery: bring the copy of `vdisk` on `copy` online. */
+  async forceMirrorRecovery(vdisk: string, copy: string): Promise<void> {
+    const v = this.config.virtualDisks.find((x) => x.name === vdisk);
+    if (!v) throw new HttpError(404, 'GROUP_UNKNOWN_NAME', `no virtual disk named ${JSON.stringify(vdisk)}`);
+    if (v.kind !== 'mirrored') throw new HttpError(409, 'VD_NOT_MIRRORED', `${vdisk} is a single virtual disk; nothing to force`);
+    if (!v.copies.includes(copy)) throw new HttpError(404, 'GROUP_UNKNOWN_NAME', `${vdisk} has no copy on ${JSON.stringify(copy)}; its copies are on ${v.copies.join(' and ')}`);
+    if (!this.isOn(copy)) throw new HttpError(409, 'MIR_COPY_SERVER_DOWN', `${copy} is powered off; power it on and start it first`);
+    this.log(`FORCE MIRROR RECOVERY of ${vdisk}: copy on ${copy} requested by the operator`);
+    await this.serverCommand(copy, '/mirror/force', { vdisk });
   }
 
   /** The mirror link switch (MIR-13): cut or restore the link between two servers. */
