@@ -92,7 +92,7 @@ export class ServerMirrors implements MirrorService {
 
   private async openLink(peer: string): Promise<MirrorLink> {
     const listens = this.me > peer;
-    const link = await createMirrorLink({
+    const link = createMirrorLink({
       self: this.me,
       peer,
       groupId: this.server.config.name,
@@ -119,6 +119,8 @@ export class ServerMirrors implements MirrorService {
       for (const v of volumesOf()) v.onLinkDown();
     });
     if (this.cut.has(peer)) link.cut(true);
+    // A mirror port that cannot be bound fails the start with a clear error.
+    await link.ready();
     return link;
   }
 
