@@ -57,11 +57,12 @@ export async function startTestLink(
   const events: RecordedEvent[] = [];
   const handled: MirrorRequest[] = [];
   const held: TestLink['held'] = [];
-  const link = await createMirrorLink({ ...options, onRequest: options.onRequest ?? testHandler({ handled, held }) });
+  const link = createMirrorLink({ ...options, onRequest: options.onRequest ?? testHandler({ handled, held }) });
   cleanup.add(link, async (l) => {
     for (const h of held) h.release();
     await l.close();
   });
+  await link.ready();
   const start = performance.now();
   link.on('up', (info) => events.push({ event: 'up', info, at: performance.now() - start }));
   link.on('down', (info) => events.push({ event: 'down', info, at: performance.now() - start }));

@@ -12,7 +12,7 @@ function print(line: Record<string, unknown>): void {
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Omit<MirrorLinkOptions, 'onRequest'>;
-const link = await createMirrorLink({
+const link = createMirrorLink({
   ...options,
   onRequest(req) {
     if (req.type === 'hold') return new Promise(() => {});
@@ -23,6 +23,7 @@ const link = await createMirrorLink({
 link.on('up', (info) => print({ event: 'up', ...info }));
 link.on('down', (info) => print({ event: 'down', ...info }));
 link.on('handshake-failed', (info) => print({ event: 'handshake-failed', ...info }));
+await link.ready();
 print({ event: 'ready', port: link.address?.port ?? null, pid: process.pid });
 
 process.stdin.resume();
