@@ -18,6 +18,16 @@ export {
   type NbdHandshakeFailure,
   type NbdOutcome,
 } from './errors.js';
+export {
+  MultipathError,
+  openMultipath,
+  type MultipathAttempt,
+  type MultipathDevice,
+  type MultipathErrorCode,
+  type MultipathEvent,
+  type MultipathOptions,
+  type MultipathPath,
+} from './multipath.js';
 export { NbdClient } from './nbd-client.js';
 export { NBD_DEFAULT_PORT, parseNbdUri, type NbdEndpoint } from './nbd-uri.js';
 export type { NbdErrno } from './protocol.js';
