@@ -543,7 +543,13 @@ export class WriteBackCache implements BlockDevice {
         }
         if (woken ? !this.roomFor(first, last) : this.needsRoom(first, last)) {
           const again = woken;
-          unwake();
+          // Still not enough room: give the wake-up back without waking anyone. Waking the
+          // others here would let writers that each lack room wake one another forever in
+          // microtasks, starving the destager whose completions free the room (a livelock).
+          if (woken) {
+            woken = false;
+            this.wokenWriters--;
+          }
           await this.waitForRoom(again);
           woken = true;
           continue;
