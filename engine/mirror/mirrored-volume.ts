@@ -400,10 +400,10 @@ export class MirroredVolume implements BlockDevice {
       ? await link.request('forward', { vdisk: this.name, op: remote.type, ...remote.header }, remote.payload).then(() => null, (e: unknown) => e)
       : new Error('link down');
     if (error === null) return;
-    if ((error as { code?: string }).code === 'MIRROR_NOT_IN_SYNC') throw this.notServing();
-    // The preferred copy may or may not have applied it. If it is gone, this copy serves alone
-    // and applies the write; if it keeps access (link cut), hosts must use the other path.
-    await this.waitLinkLoss();
+    // The preferred copy may or may not have applied it. If it is gone (it left gracefully or
+    // crashed), this copy serves alone and applies the write; if it keeps access (link cut),
+    // hosts must use the other path.
+    await this.settleAfterPartnerError();
     if (this.role !== 'alone') throw this.notServing();
     await this.withRegions(offset, length, async () => {
       await this.divergeIfNeeded();
@@ -415,7 +415,7 @@ export class MirroredVolume implements BlockDevice {
   /** A write reached this copy but maybe not the partner: settle the failover, then ack or refuse. */
   private async afterReplicationFailure(offset: number, length: number): Promise<void> {
     if (length > 0 && this.unsure.mark(offset, length)) this.bitmapDirty = true;
-    await this.waitLinkLoss();
+    await this.settleAfterPartnerError();
     if (!serves(this.role)) throw this.notServing();
     if (this.role === 'alone') {
       await this.divergeIfNeeded();
@@ -438,6 +438,12 @@ export class MirroredVolume implements BlockDevice {
     });
   }
 
+  /** After a failed request to the partner: let a pending 'leaving' or link loss take effect first. */
+  private async settleAfterPartnerError(): Promise<void> {
+    await this.serial(async () => {}); // a 'leaving' being applied
+    await this.waitLinkLoss();
+  }
+
   private waitLinkLoss(): Promise<void> {
     const link = this.ctx.link();
     if (!this.linkLoss && link && !link.up) this.onLinkDown();
@@ -455,10 +461,7 @@ export class MirroredVolume implements BlockDevice {
       const role = this.role;
       if (role === 'stopped' || role === 'awaiting' || role === 'undecidable' || role === 'cutOff' || role === 'alone') return;
       if (this.peerLeaving) {
-        // Graceful stop of the partner: it flushed first; it holds this generation if it was in sync.
-        this.peerSameGen = role === 'serving';
-        if (role === 'target') await this.setRole('awaiting', 'the recovery source stopped');
-        else await this.setRole('alone', `${this.ctx.peer} stopped gracefully`);
+        await this.partnerLeft();
         return;
       }
       const verdict = await this.ctx.witness();
@@ -490,6 +493,16 @@ export class MirroredVolume implements BlockDevice {
     }).finally(() => {
       this.linkLoss = null;
     });
+  }
+
+  /** Graceful stop of the partner: it flushed first; it holds this generation if it was in sync. */
+  private async partnerLeft(): Promise<void> {
+    const role = this.role;
+    if (role !== 'serving' && role !== 'source' && role !== 'target') return;
+    if (this.recovery) this.recovery.abort = true;
+    this.peerSameGen = role === 'serving';
+    if (role === 'target') await this.setRole('awaiting', 'the recovery source stopped');
+    else await this.setRole('alone', `${this.ctx.peer} stopped gracefully`);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -538,7 +551,11 @@ export class MirroredVolume implements BlockDevice {
           return undefined;
         });
       case 'leaving':
+        // The partner stops gracefully (it flushed first): serve alone from now on, without
+        // waiting for the link to close, so host writes see no gap (MIR-2). Writes whose
+        // replication it refuses from now on are recorded in the change log and acknowledged.
         this.peerLeaving = true;
+        await this.serial(() => this.partnerLeft());
         return undefined;
       default:
         throw Object.assign(new Error(`unknown mirror request ${req.type}`), { code: 'MIRROR_UNKNOWN_REQUEST' });

@@ -1,6 +1,6 @@
 // Errors of the host NBD client. Each carries a stable `code` and an `outcome`: 'fail' when the
-// operation certainly did not take effect or the server answered with an error, 'unknown' when it
-// may or may not have happened (timeout, connection lost before the reply). The harness records
+// operation certainly did not take effect, 'unknown' when it may or may not have happened
+// (timeout, connection lost before the reply, a write failed with EIO). The harness records
 // operations as ok / fail / unknown from exactly this.
 
 import type { NbdErrno } from './protocol.js';
@@ -97,10 +97,18 @@ const ERRNO_HINTS: Record<NbdErrno, string> = {
   ESHUTDOWN: 'the server is shutting down or refuses access to this disk; reconnect once it serves it again',
 };
 
-/** The server answered the request with an error. */
+/** Errors a server gives before touching any data: the request certainly did not take effect. */
+const REJECTED: ReadonlySet<NbdErrno> = new Set(['EINVAL', 'EPERM', 'ENOSPC', 'EOVERFLOW', 'ENOTSUP', 'ESHUTDOWN']);
+
+/**
+ * The server answered the request with an error. A write, trim, zeroing or flush that failed with
+ * EIO or ENOMEM may have been applied in part or whole before the failure (a mirrored disk can
+ * hold a write locally when it fails to replicate it): its outcome is 'unknown'. Reads, and
+ * errors that mean the request was refused before any effect, are 'fail'.
+ */
 export class NbdRequestError extends NbdError {
   readonly code = 'NBD_REQUEST_FAILED';
-  readonly outcome = 'fail';
+  readonly outcome: NbdOutcome;
   constructor(
     /** The NBD error name (unexpected values are reported as EINVAL, as proto.md says). */
     readonly errno: NbdErrno,
@@ -112,6 +120,7 @@ export class NbdRequestError extends NbdError {
   ) {
     super(`NBD ${command} of ${length} bytes at offset ${offset} failed with ${errno} (${errnoValue}): ${ERRNO_HINTS[errno]}`);
     this.name = 'NbdRequestError';
+    this.outcome = command === 'read' || REJECTED.has(errno) ? 'fail' : 'unknown';
   }
 }
 

@@ -68,6 +68,34 @@ for (const backend of ['file', 'loop'] as const) {
       await expectConverged(g);
     });
 
+    it('MIR-2 a graceful stop of either server is invisible to a single-path host writing through the other: no write fails', async () => {
+      const g = await up();
+      for (const [stopping, survivor] of [['s2', 's1'], ['s1', 's2']] as const) {
+        const c = await g.connect('m1', survivor);
+        let errors = 0;
+        let acked = 0;
+        let writing = true;
+        const writer = (async () => {
+          for (let i = 0; writing; i++) {
+            await c.write(((i * 13) % 2048) * 4096, pattern(i, 4096)).then(
+              () => acked++,
+              () => errors++,
+            );
+          }
+        })();
+        await waitFor(() => acked > 50);
+        await g.server('stop', stopping);
+        const after = acked;
+        await waitFor(() => acked > after + 50);
+        writing = false;
+        await writer;
+        expect(errors, `writes through ${survivor} while ${stopping} stopped`).toBe(0);
+        await g.server('start', stopping);
+        await waitStatus(g, online(), `${stopping} back`);
+      }
+      await expectConverged(g);
+    });
+
     it('MIR-3, MIR-5 a gracefully stopped copy needs only log recovery of the regions written while it was away, and none when nothing was', async () => {
       const g = await up();
       await g.server('stop', 's2');
@@ -186,4 +214,12 @@ for (const backend of ['file', 'loop'] as const) {
       await expectConverged(g);
     });
   });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
