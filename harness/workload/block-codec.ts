@@ -76,6 +76,14 @@ export function createBlockCodec(options: BlockCodecOptions): BlockCodec {
     return h;
   }
 
+  /** The whole block value of a header: the header, then its generated tail. */
+  function valueOf(h: Buffer): Buffer {
+    const out = Buffer.alloc(blockSize);
+    h.copy(out, 0);
+    fillTail(out, BLOCK_HEADER_BYTES, h);
+    return out;
+  }
+
   return {
     disk: options.disk,
     blockSize,
@@ -85,34 +93,27 @@ export function createBlockCodec(options: BlockCodecOptions): BlockCodec {
       return valueOf(header(block, writeId));
     },
     decode(data, block) {
-      if (data.length !== blockSize) return { kind: 'corrupt', reason: `read ${data.length} bytes, expected a ${blockSize}-byte block` };
+      if (data.length !== blockSize) return { kind: 'corrupt', damage: 'garbage', reason: `read ${data.length} bytes, expected a ${blockSize}-byte block` };
       if (isZero(data)) return { kind: 'zeros' };
       if (!data.subarray(0, 8).equals(MAGIC)) {
         const nonZero = data.findIndex((b) => b !== 0);
-        return { kind: 'corrupt', reason: `no value header (first non-zero byte at offset ${nonZero}): garbage or a torn first sector` };
+        return { kind: 'corrupt', damage: 'garbage', reason: `no value header (first non-zero byte at offset ${nonZero}): garbage or a torn first sector` };
       }
-      if (!data.subarray(8, 16).equals(diskHash)) return { kind: 'corrupt', reason: `holds a value of another disk or run (disk hash ${data.subarray(8, 16).toString('hex')})` };
+      if (!data.subarray(8, 16).equals(diskHash)) return { kind: 'corrupt', damage: 'foreign', reason: `holds a value of another disk or run (disk hash ${data.subarray(8, 16).toString('hex')})` };
       const size = data.readUInt32BE(32);
       const foundBlock = readU64(data, 16);
       const writeId = readU64(data, 24);
-      if (size !== blockSize) return { kind: 'corrupt', reason: `header of a ${size}-byte block value (block ${foundBlock}, write ${writeId})` };
-      if (foundBlock !== block) return { kind: 'corrupt', reason: `holds block ${foundBlock}'s value of write ${writeId} (misdirected write or read)` };
+      if (size !== blockSize) return { kind: 'corrupt', damage: 'foreign', reason: `header of a ${size}-byte block value (block ${foundBlock}, write ${writeId})` };
+      if (foundBlock !== block) return { kind: 'corrupt', damage: 'foreign', reason: `holds block ${foundBlock}'s value of write ${writeId} (misdirected write or read)` };
       const expected = valueOf(header(foundBlock, writeId));
       if (!expected.equals(data)) {
         let at = 0;
         while (at < blockSize && expected[at] === data[at]) at++;
-        return { kind: 'corrupt', reason: `torn: header of write ${writeId} but bytes from offset ${at} differ from that value` };
+        return { kind: 'corrupt', damage: 'torn', reason: `torn: header of write ${writeId} but bytes from offset ${at} differ from that value` };
       }
       return { kind: 'value', block, writeId };
     },
   };
-
-  function valueOf(h: Buffer): Buffer {
-    const out = Buffer.alloc(blockSize);
-    h.copy(out, 0);
-    fillTail(out, BLOCK_HEADER_BYTES, h);
-    return out;
-  }
 }
 
 function isZero(data: Buffer): boolean {

@@ -12,6 +12,9 @@
 import { createBlockCodec, describeDecoded } from './block-codec.js';
 import type { CheckOptions, DecodedBlock, History, HistoryEntry, Violation } from './types.js';
 
+/** Writes to a block cited when no particular one is at fault (the latest ones). */
+const EVIDENCE_WRITES = 8;
+
 /** When a write's effect is settled: its completion if ok, never (infinity) if unknown. */
 function settledAt(w: HistoryEntry): number {
   return w.outcome === 'ok' ? (w.completedAt ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
@@ -48,15 +51,15 @@ function allowedAbove(writes: readonly HistoryEntry[], floor: Floor): number[] {
 function phantom(block: number, found: DecodedBlock, writes: readonly HistoryEntry[], notAfter: number): { invariant: 'DS-5' | 'DS-8'; message: string; evidence: HistoryEntry[] } | null {
   if (found.kind === 'zeros') return null;
   if (found.kind === 'corrupt') {
-    const torn = found.reason.startsWith('torn');
+    const torn = found.damage === 'torn';
     return {
       invariant: torn ? 'DS-8' : 'DS-5',
       message: torn ? `block ${block} holds part of one write and part of another: ${found.reason}` : `block ${block} holds data no host wrote there: ${found.reason}`,
-      evidence: [...writes],
+      evidence: writes.slice(-EVIDENCE_WRITES),
     };
   }
   const w = writes.find((x) => (x.value ?? x.id) === found.writeId);
-  if (w === undefined) return { invariant: 'DS-5', message: `block ${block} holds write ${found.writeId}, which no host issued to this block`, evidence: [...writes] };
+  if (w === undefined) return { invariant: 'DS-5', message: `block ${block} holds write ${found.writeId}, which no host issued to this block`, evidence: writes.slice(-EVIDENCE_WRITES) };
   if (w.outcome === 'fail') {
     return { invariant: 'DS-5', message: `block ${block} holds write ${w.id}, which was reported failed (outcome fail promises it never took effect)`, evidence: [w] };
   }
@@ -66,7 +69,7 @@ function phantom(block: number, found: DecodedBlock, writes: readonly HistoryEnt
   return null;
 }
 
-/** A value older than the floor allows: the writes it precedes. */
+/** Whether the value found is older than the floor allows (zeros above a non-empty floor, or a write preceding a floor write). */
 function staleAgainst(found: DecodedBlock, writes: readonly HistoryEntry[], floor: Floor): boolean {
   if (found.kind === 'zeros') return floor.writes.length > 0;
   if (found.kind !== 'value') return false;
@@ -143,7 +146,7 @@ export function checkHistory(history: History, finalRead: (block: number) => Buf
   for (const r of history.entries) {
     if (r.kind !== 'read' || r.outcome !== 'ok' || r.block === undefined) continue;
     const found: DecodedBlock =
-      r.corrupt !== undefined ? { kind: 'corrupt', reason: r.corrupt } : r.value === 0 || r.value === undefined ? { kind: 'zeros' } : { kind: 'value', block: r.block, writeId: r.value };
+      r.corrupt !== undefined ? { kind: 'corrupt', ...r.corrupt } : r.value === 0 || r.value === undefined ? { kind: 'zeros' } : { kind: 'value', block: r.block, writeId: r.value };
     const v = checkRead(r, found, writesTo(r.block), options);
     if (v) violations.push(v);
   }

@@ -17,8 +17,8 @@ export interface HistoryEntry {
   readonly block?: number;
   /** Writes: the write id encoded in the block. Reads: the write id read back, 0 for zeros; absent if the block was corrupt. */
   value?: number;
-  /** Reads whose block did not decode to a value of that block: why (torn, foreign, garbage). */
-  corrupt?: string;
+  /** Reads whose block did not decode to a value of that block: what was wrong. */
+  corrupt?: CorruptBlock;
   /** Writes: sent with Force Unit Access. */
   readonly fua?: boolean;
   /** Monotonic time (performance.now()) of the call. */
@@ -27,7 +27,7 @@ export interface HistoryEntry {
   completedAt?: number;
   /** ok, fail or unknown; operations still in flight when the history was taken are unknown. */
   outcome: OpOutcome;
-  /** The path that answered (multipath devices), when known. */
+  /** Multipath devices: the active path when the operation completed (the one that answered, unless a path switch raced it). */
   path?: string;
   /** The error message of a failed or unknown operation. */
   error?: string;
@@ -45,11 +45,25 @@ export interface History {
   readonly entries: readonly HistoryEntry[];
 }
 
+/**
+ * How a block that is neither zeros nor a whole value of its own is damaged: torn (the header
+ * of one write, other bytes elsewhere: DS-8), foreign (a whole value of another block, disk or
+ * run: DS-5), garbage (no value header at all: DS-5).
+ */
+export type BlockDamage = 'torn' | 'foreign' | 'garbage';
+
+/** A block that did not decode to a value of its own. */
+export interface CorruptBlock {
+  readonly damage: BlockDamage;
+  /** What was found, for humans. */
+  readonly reason: string;
+}
+
 /** What one block read back decodes to. */
 export type DecodedBlock =
   | { readonly kind: 'zeros' }
   | { readonly kind: 'value'; readonly block: number; readonly writeId: number }
-  | { readonly kind: 'corrupt'; readonly reason: string };
+  | ({ readonly kind: 'corrupt' } & CorruptBlock);
 
 /** Data-safety invariants the checker judges. */
 export type DsInvariant = 'DS-1' | 'DS-3' | 'DS-4' | 'DS-5' | 'DS-8';

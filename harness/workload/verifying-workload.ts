@@ -156,7 +156,7 @@ export function startWorkload(options: WorkloadOptions): Workload {
       return;
     }
     const decoded = codec.decode(data, block);
-    if (decoded.kind === 'corrupt') e.corrupt = decoded.reason;
+    if (decoded.kind === 'corrupt') e.corrupt = { damage: decoded.damage, reason: decoded.reason };
     else e.value = decoded.kind === 'zeros' ? 0 : decoded.writeId;
     settle(e, 'ok');
     const v = checkRead(e, decoded, writesTo.get(block) ?? []);
@@ -185,6 +185,9 @@ export function startWorkload(options: WorkloadOptions): Workload {
 
   async function worker(): Promise<void> {
     while (!stopping) {
+      // A device answering from memory settles in microtasks: give timers and I/O their turn.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (stopping) break;
       if (rand() < readRatio) {
         await read(Math.floor(rand() * blocks));
         continue;

@@ -18,19 +18,21 @@ export interface FaultyDevice extends WorkloadDevice {
   readonly memory: MemoryBlockDevice;
   /** Power loss: what was not flushed (or FUA-written) is gone. */
   crash(): void;
-  /** The next FUA write is acknowledged but stored nowhere. */
-  loseNextFuaWrite(): void;
+  /** From now on FUA writes are acknowledged but stored nowhere. */
+  loseFuaWrites(): void;
+  /** From now on FLUSH is acknowledged but makes nothing durable (a lying cache). */
+  ignoreFlushes(): void;
   /** From now on reads return the contents as they are now (a stale copy). */
   serveStaleReads(): void;
-  /** The next write stores only its first half, and is acknowledged. */
-  tearNextWrite(): void;
-  /** The next write lands one block further on (by `blockSize`), and is acknowledged. */
-  misdirectNextWrite(blockSize: number): void;
+  /** From now on writes store only their first half, and are acknowledged. */
+  tearWrites(): void;
+  /** From now on writes land `distance` bytes further on (wrapping around), and are acknowledged. */
+  misdirectWrites(distance: number): void;
   /** Each write fails with probability `rate`: 'fail' ones are not applied, 'unknown' ones every other time. */
   failWrites(rate: number, outcome: 'fail' | 'unknown'): void;
   /** Writes wait until the returned release is called. */
   holdWrites(): () => void;
-  /** Writes that hit the lose/tear/misdirect faults, by offset. */
+  /** Offsets of the writes the lose/tear/misdirect faults damaged. */
   readonly damaged: number[];
 }
 
@@ -38,6 +40,7 @@ export interface FaultyDevice extends WorkloadDevice {
 export function createFaultyDevice(size: number, seed = 1): FaultyDevice {
   const memory = createMemoryBlockDevice(size);
   let loseFua = false;
+  let flushWorks = true;
   let tear = false;
   let misdirect = 0;
   let stale: Buffer | null = null;
@@ -66,40 +69,41 @@ export function createFaultyDevice(size: number, seed = 1): FaultyDevice {
         throw new InjectedError(failure.outcome);
       }
       if (loseFua && fua) {
-        loseFua = false;
         damaged.push(offset);
         return;
       }
       if (tear) {
-        tear = false;
         damaged.push(offset);
         await memory.write(offset, data.subarray(0, data.length / 2), { fua });
         return;
       }
       if (misdirect > 0) {
-        const to = offset + misdirect;
-        misdirect = 0;
         damaged.push(offset);
-        if (to + data.length <= size) await memory.write(to, data, { fua });
+        await memory.write((offset + misdirect) % size, data, { fua });
         return;
       }
       await memory.write(offset, data, { fua });
     },
-    flush: () => memory.flush(),
+    flush: async () => {
+      if (flushWorks) await memory.flush();
+    },
     crash() {
       memory.durable.copy(memory.data);
     },
-    loseNextFuaWrite() {
+    loseFuaWrites() {
       loseFua = true;
+    },
+    ignoreFlushes() {
+      flushWorks = false;
     },
     serveStaleReads() {
       stale = Buffer.from(memory.data);
     },
-    tearNextWrite() {
+    tearWrites() {
       tear = true;
     },
-    misdirectNextWrite(blockSize) {
-      misdirect = blockSize;
+    misdirectWrites(distance) {
+      misdirect = distance;
     },
     failWrites(rate, outcome) {
       failure = rate > 0 ? { rate, outcome } : null;

@@ -28,7 +28,7 @@ describe('block codec', () => {
   it('DS-8 a torn block (first sectors of one write, the rest of another) is corrupt, torn', () => {
     const torn = Buffer.concat([codec.encode(9, 10).subarray(0, 2048), codec.encode(9, 11).subarray(2048)]);
     const d = codec.decode(torn, 9);
-    expect(d.kind).toBe('corrupt');
+    expect(d).toMatchObject({ kind: 'corrupt', damage: 'torn' });
     expect(d.kind === 'corrupt' && d.reason).toMatch(/^torn: header of write 10 but bytes from offset 2048 differ/);
     // Half written over zeros: torn too.
     const half = Buffer.concat([codec.encode(9, 10).subarray(0, 512), Buffer.alloc(3584)]);
@@ -36,11 +36,11 @@ describe('block codec', () => {
   });
 
   it('DS-5 another block\'s value, another disk\'s value and garbage are corrupt, not torn', () => {
-    expect(codec.decode(codec.encode(4, 8), 5)).toMatchObject({ kind: 'corrupt', reason: expect.stringMatching(/holds block 4's value of write 8/) });
+    expect(codec.decode(codec.encode(4, 8), 5)).toMatchObject({ kind: 'corrupt', damage: 'foreign', reason: expect.stringMatching(/holds block 4's value of write 8/) });
     const other = createBlockCodec({ disk: 'm1#2' });
     expect(codec.decode(other.encode(5, 8), 5)).toMatchObject({ kind: 'corrupt', reason: expect.stringMatching(/another disk/) });
     const garbage = Buffer.alloc(4096, 0xab);
-    expect(codec.decode(garbage, 5)).toMatchObject({ kind: 'corrupt', reason: expect.stringMatching(/no value header/) });
+    expect(codec.decode(garbage, 5)).toMatchObject({ kind: 'corrupt', damage: 'garbage', reason: expect.stringMatching(/no value header/) });
     // Only the tail of a value (its first sector lost): no header.
     const tail = Buffer.concat([Buffer.alloc(512), codec.encode(5, 8).subarray(512)]);
     expect(codec.decode(tail, 5)).toMatchObject({ kind: 'corrupt', reason: expect.stringMatching(/no value header/) });

@@ -136,7 +136,7 @@ describe('checkHistory: reads during the run', () => {
   });
 
   it('DS-8 violated: a read that returned a torn block is reported from its record', () => {
-    const r: HistoryEntry = { id: 2, kind: 'read', block: 0, corrupt: 'torn: header of write 1 but bytes from offset 2048 differ from that value', invokedAt: 2, completedAt: 3, outcome: 'ok' };
+    const r: HistoryEntry = { id: 2, kind: 'read', block: 0, corrupt: { damage: 'torn', reason: 'torn: header of write 1 but bytes from offset 2048 differ from that value' }, invokedAt: 2, completedAt: 3, outcome: 'ok' };
     const h = history([write(1, 0, 0, 1), r]);
     expect(checkHistory(h, finalOf({ 0: 1 }), none)[0]).toMatchObject({ invariant: 'DS-8', seenBy: { readId: 2 } });
   });
