@@ -2,11 +2,13 @@
 // Each section replaces only its own part of the file, so sections can be rerun alone.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { engineSection } from './engine-section.js';
 import { machineLine } from './machine.js';
 import { modelSection } from './model-section.js';
 
 const sections: Record<string, () => Promise<string>> = {
   model: modelSection,
+  engine: engineSection,
 };
 
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true } } });
