@@ -11,14 +11,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect as nbdConnect } from '../harness/host/index.js';
 
-const MiB = 1024 * 1024;
-const DISK_BYTES = 1024 * MiB;
+export const MiB = 1024 * 1024;
+export const DISK_BYTES = 1024 * MiB;
 /** Measured seconds per fio run, after RAMP_SECONDS of warm-up. */
-const RUNTIME_SECONDS = 8;
-const RAMP_SECONDS = 2;
+export const RUNTIME_SECONDS = 8;
+export const RAMP_SECONDS = 2;
 /** Each workload runs this many times per server; the better run is reported. */
 const ROUNDS = 2;
-const SANSPEC = fileURLToPath(new URL('../bin/sanspec.mjs', import.meta.url));
+export const SANSPEC = fileURLToPath(new URL('../bin/sanspec.mjs', import.meta.url));
 
 /** The engine under test: s1 holds v1 (1 GiB) with a 256 MiB write-back cache. */
 const ENGINE_CONFIG = {
@@ -65,7 +65,7 @@ interface Sample {
   cpuPercent: number;
 }
 
-interface FioSide {
+export interface FioSide {
   iops: number;
   bw_bytes: number;
   clat_ns: { percentile?: Record<string, number> };
@@ -75,7 +75,7 @@ interface FioSide {
  * Releases run in reverse order, every one of them, even when some fail. `run` is shared: a signal
  * handler and the normal `finally` both wait for the same complete drain.
  */
-class Cleanup {
+export class Cleanup {
   private readonly stack: Array<{ what: string; release: () => Promise<void> | void }> = [];
   private draining: Promise<void> | null = null;
   add(what: string, release: () => Promise<void> | void): void {
@@ -97,11 +97,11 @@ class Cleanup {
   }
 }
 
-function hasTool(tool: string): boolean {
+export function hasTool(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 }
 
-function run(cmd: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<{ stdout: string; stderr: string }> {
+export function run(cmd: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * MiB, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${cmd} ${args.join(' ')} failed (${error.code ?? error.signal ?? error.message}):\n${stderr}${stdout}`.trim()));
@@ -111,7 +111,7 @@ function run(cmd: string, args: readonly string[], options: { cwd?: string; time
 }
 
 /** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -166,21 +166,21 @@ async function startServerProcess(cleanup: Cleanup, name: string, cmd: string, a
  * The same backing file for every server: a sparse 1 GiB file, then preallocated with fallocate
  * (unwritten extents). The preconditioning pass through each server then writes all of it.
  */
-async function prepareBackingFile(path: string): Promise<void> {
+export async function prepareBackingFile(path: string): Promise<void> {
   writeFileSync(path, '');
   await run('truncate', ['--size', String(DISK_BYTES), path]);
   await run('fallocate', ['--length', String(DISK_BYTES), path]);
 }
 
 /** utime + stime of a process, in clock ticks (all its threads). */
-function cpuTicks(pid: number): number {
+export function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields after the command name start at field 3 (state); utime is field 14, stime 15.
   return Number(fields[11]) + Number(fields[12]);
 }
 
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+export const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 async function startEngine(root: string, cleanup: Cleanup): Promise<Target> {
   const dir = join(root, 'engine');
@@ -223,10 +223,10 @@ async function startQemuNbd(root: string, cleanup: Cleanup): Promise<Target> {
 }
 
 /** fio children running now, killed by the cleanup if the run is interrupted. */
-const fioChildren = new Set<ChildProcess>();
+export const fioChildren = new Set<ChildProcess>();
 
 /** Runs one fio job (one connection) against `uri`; returns the side of its JSON report. */
-function fio(cwd: string, name: string, uri: string, args: readonly string[], side: 'read' | 'write'): Promise<FioSide> {
+export function fio(cwd: string, name: string, uri: string, args: readonly string[], side: 'read' | 'write'): Promise<FioSide> {
   const all = [`--name=${name}`, '--ioengine=nbd', `--uri=${uri}`, `--size=${DISK_BYTES}`, '--numjobs=1', '--direct=0', '--output-format=json', ...args];
   return new Promise((resolve, reject) => {
     const child = execFile('fio', all, { cwd, timeout: (RUNTIME_SECONDS + RAMP_SECONDS + 120) * 1000, maxBuffer: 64 * MiB, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
@@ -250,7 +250,7 @@ function fio(cwd: string, name: string, uri: string, args: readonly string[], si
 }
 
 /** FLUSH through the sanspec host client: whatever a run left dirty is written before the next run. */
-async function settle(target: Target): Promise<void> {
+export async function settle(target: Target): Promise<void> {
   const client = await nbdConnect({ uri: target.uri, timeoutMs: 120_000 });
   try {
     await client.flush();
@@ -275,7 +275,7 @@ async function measure(cwd: string, target: Target, w: Workload): Promise<Sample
   };
 }
 
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a');
+export const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a');
 const latency = (us: number) => (us >= 10_000 ? `${fmt(us / 1000, 1)} ms` : `${fmt(us)} µs`);
 
 /** fio against the engine, nbdkit and qemu-nbd, side by side; returns the markdown section. */

@@ -4,11 +4,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { engineSection } from './engine-section.js';
 import { machineLine } from './machine.js';
+import { mirrorSection } from './mirror-section.js';
 import { modelSection } from './model-section.js';
 
 const sections: Record<string, () => Promise<string>> = {
   model: modelSection,
   engine: engineSection,
+  mirror: mirrorSection,
 };
 
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true } } });
