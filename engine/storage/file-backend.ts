@@ -54,10 +54,12 @@ export class FileBackend implements StorageBackend {
 
   async write(offset: number, data: Buffer): Promise<void> {
     this.check(offset, data.length);
-    await writeFully(this.handle, offset, data);
+    const { bytesWritten } = await this.handle.write(data, 0, data.length, offset);
+    if (bytesWritten < data.length) await writeFully(this.handle, offset + bytesWritten, data.subarray(bytesWritten));
   }
 
   async writev(offset: number, buffers: readonly Buffer[]): Promise<void> {
+    if (buffers.length === 1) return this.write(offset, buffers[0] as Buffer);
     this.check(offset, buffers.reduce((sum, b) => sum + b.length, 0));
     await writevFully(this.handle, offset, buffers);
   }

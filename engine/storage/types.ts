@@ -49,7 +49,10 @@ export interface WriteBackCacheOptions {
   sizeBytes: number;
   /** Dirty data younger than this is not destaged unless something waits for it. Default 0. */
   destageDelayMs?: number;
-  /** Backend writes the destager keeps in flight. Default 8. */
+  /**
+   * Backend writes the background destager keeps in flight; four times as many while a flush or
+   * a graceful stop waits. Default 4 (more only slows a saturated cache: see README).
+   */
   destageConcurrency?: number;
   /** Longest coalesced destage write in bytes (a multiple of 4096). Default 1 MiB. */
   maxDestageBytes?: number;
@@ -91,6 +94,8 @@ export interface CacheStats {
   syncs: number;
   /** Times a writer waited because the cache was full of dirty data. */
   backpressureWaits: number;
+  /** Data written straight to the backend because the cache was full (write-around of whole, uncached blocks). */
+  bypassedBytes: number;
 }
 
 /** A loop device and its backing file, as `losetup --list` reports it. */

@@ -1,6 +1,6 @@
 // The write cache of one virtual disk on one server, shared by all NBD connections of that
 // server: a `BlockDevice` over a `Backend`, in 4 KiB blocks, bounded in size, with a background
-// destager. See docs in ./README.md for the design (ordering, flush generations, modes).
+// destager. ./README.md describes the design (ordering, flush generations, modes, write-around).
 
 import { BlockError, type BlockDevice, type WriteOptions } from '../types.js';
 import { EntryList, type ListNode } from './entry-list.js';
@@ -60,13 +60,13 @@ interface DestageRun {
   done: Promise<Error | null>;
 }
 
-/** A trim or zero write of whole blocks done on the backend (discard) instead of in the cache. */
+/** An operation on whole blocks done directly on the backend: a discard (trim, zero write) or a write-around. */
 interface RangeOp {
   /** First block. */
   readonly first: number;
   /** Block after the last. */
   readonly end: number;
-  /** Resolves when the discard finished (successfully or not). */
+  /** Resolves when the operation finished (successfully or not). */
   readonly done: Promise<void>;
 }
 
@@ -93,6 +93,11 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
+interface RoomWaiter extends Waiter {
+  /** Blocks the writer needs to make dirty (an estimate; it checks again when woken). */
+  readonly need: number;
+}
+
 interface FlushWaiter extends Waiter {
   /** Resolved once no write of this generation or older is only in the cache. */
   readonly gen: number;
@@ -105,7 +110,8 @@ interface FlushWaiter extends Waiter {
  *   (dirty, in flight, or clean), else from the backend.
  * - `flush()` resolves once every write acknowledged before it is on the backend and the backend
  *   is synced; a FUA write once its own blocks are. Write-through: every write is FUA.
- * - Dirty data is bounded by `sizeBytes`: writers wait for the destager when it is full.
+ * - Cached data is bounded by `sizeBytes`: writers wait for the destager when it is full of dirty
+ *   data (whole uncached blocks go straight to the backend instead).
  * - `close()` drains (SRV-3); `abandon()` drops the cache like a crash does (SRV-11).
  */
 export class WriteBackCache implements BlockDevice {
@@ -148,9 +154,9 @@ export class WriteBackCache implements BlockDevice {
   /** Count of blocks whose oldest unwritten write belongs to each generation. */
   private readonly genCounts = new Map<number, number>();
   private flushWaiters: FlushWaiter[] = [];
-  private roomWaiters: Waiter[] = [];
-  /** Writers woken from `roomWaiters` that have not installed or queued again yet. */
-  private wokenWriters = 0;
+  private roomWaiters: RoomWaiter[] = [];
+  /** Blocks reserved for writers woken from `roomWaiters` that have not resumed yet. */
+  private reserved = 0;
   private idleWaiters: Array<() => void> = [];
   private active = 0;
 
@@ -173,6 +179,7 @@ export class WriteBackCache implements BlockDevice {
     destageErrors: 0,
     syncs: 0,
     backpressureWaits: 0,
+    bypassedBytes: 0,
   };
 
   constructor(
@@ -191,7 +198,7 @@ export class WriteBackCache implements BlockDevice {
     if (!Number.isSafeInteger(maxDestage) || maxDestage < BS || maxDestage % BS !== 0) {
       bad(`maxDestageBytes ${maxDestage} must be a multiple of ${BS} and at least ${BS}`);
     }
-    const concurrency = options.destageConcurrency ?? 8;
+    const concurrency = options.destageConcurrency ?? 4;
     if (!Number.isSafeInteger(concurrency) || concurrency < 1) bad(`destageConcurrency ${concurrency} must be a whole number >= 1`);
     this.size = backend.size;
     this.configuredMode = options.mode;
@@ -229,6 +236,7 @@ export class WriteBackCache implements BlockDevice {
       destageErrors: this.counters.destageErrors,
       syncs: this.counters.syncs,
       backpressureWaits: this.counters.backpressureWaits,
+      bypassedBytes: this.counters.bypassedBytes,
     };
   }
 
@@ -248,23 +256,42 @@ export class WriteBackCache implements BlockDevice {
   }
 
   write(offset: number, data: Buffer, options: WriteOptions): Promise<void> {
+    let durable: boolean;
+    let first: number;
+    let last: number;
     try {
       this.checkOpen();
       this.checkRequest(offset, data.length, 'ENOSPC');
-      if (data.length === 0 && !options.fua) return RESOLVED;
-      // Fast path: a write into one chunk with room and any partial block cached, no FUA.
-      if (!options.fua && this.modeNow === 'writeBack' && data.length > 0) {
-        const first = Math.floor(offset / BS);
-        const last = Math.floor((offset + data.length - 1) / BS);
-        if (last - first < this.chunkBlocks && this.tryInstall(first, last, offset, data, null) !== null) return RESOLVED;
-      }
+      durable = options.fua || this.modeNow === 'writeThrough';
+      if (data.length === 0) return durable ? this.track(() => this.requestSync()) : RESOLVED;
+      first = Math.floor(offset / BS);
+      last = Math.floor((offset + data.length - 1) / BS);
+      // Fast path: one chunk, room for it, partial blocks cached, no FUA: installed synchronously.
+      if (!durable && last - first < this.chunkBlocks && this.tryInstall(first, last, offset, data, null) !== null) return RESOLVED;
     } catch (error) {
       return Promise.reject(this.blockError(error));
+    }
+    if (last - first < this.chunkBlocks) {
+      if (this.canWriteAround(first, last, offset, data.length)) return this.writeAround(first, last, offset, data, durable);
+      return this.writeOneChunk(first, last, offset, data, durable);
     }
     return this.track(async () => {
       const installed = await this.writeRange(offset, data);
       if (options.fua || this.modeNow === 'writeThrough') await this.makeDurable(installed);
     });
+  }
+
+  /** A write within one chunk that has to wait (for room, a partial block's load) or be made durable. */
+  private async writeOneChunk(first: number, last: number, offset: number, data: Buffer, durable: boolean): Promise<void> {
+    this.active++;
+    try {
+      const installed = await this.writeChunk(first, last, offset, data);
+      if (durable || this.modeNow === 'writeThrough') await this.makeDurable([installed]);
+    } catch (error) {
+      throw this.blockError(error);
+    } finally {
+      this.done();
+    }
   }
 
   flush(): Promise<void> {
@@ -517,48 +544,35 @@ export class WriteBackCache implements BlockDevice {
 
   private async writeChunk(first: number, last: number, offset: number, data: Buffer): Promise<Installed> {
     let bases: Map<number, Loaded> | null = null;
-    /** Woken from the room queue (counted in wokenWriters): may go before writers still queued. */
+    /** Woken from the room queue, with room reserved for it: may go before writers still queued. */
     let woken = false;
-    const unwake = (): void => {
-      if (!woken) return;
-      woken = false;
-      this.wokenWriters--;
-      this.wakeRoomWaiters(); // pass on room this writer did not use (or has left over)
-    };
-    try {
-      for (;;) {
-        this.checkAlive();
-        const missing = this.missingBase(first, last, offset, data.length, bases);
-        if (missing >= 0) {
-          unwake(); // a partial block's base went away while it waited: load it again, then queue again
-          const op = this.rangeOps.size > 0 ? this.rangeOpOver(missing, missing + 1) : null;
-          if (op !== null) {
-            await op.done;
-            continue;
-          }
-          const token = this.token(missing);
-          const loaded = await this.backend.read(missing * BS, BS);
-          (bases ??= new Map()).set(missing, { data: loaded, token });
+    for (;;) {
+      this.checkAlive();
+      const missing = this.missingBase(first, last, offset, data.length, bases);
+      if (missing >= 0) {
+        // A partial block is neither cached nor loaded (rare once woken: it was evicted meanwhile).
+        woken = false;
+        const op = this.rangeOps.size > 0 ? this.rangeOpOver(missing, missing + 1) : null;
+        if (op !== null) {
+          await op.done;
           continue;
         }
-        if (woken ? !this.roomFor(first, last) : this.needsRoom(first, last)) {
-          const again = woken;
-          // Still not enough room: give the wake-up back without waking anyone. Waking the
-          // others here would let writers that each lack room wake one another forever in
-          // microtasks, starving the destager whose completions free the room (a livelock).
-          if (woken) {
-            woken = false;
-            this.wokenWriters--;
-          }
-          await this.waitForRoom(again);
-          woken = true;
-          continue;
-        }
-        const installed = this.tryInstall(first, last, offset, data, bases, woken);
-        if (installed !== null) return installed;
+        const token = this.token(missing);
+        const loaded = await this.backend.read(missing * BS, BS);
+        (bases ??= new Map()).set(missing, { data: loaded, token });
+        continue;
       }
-    } finally {
-      unwake();
+      const privileged = woken;
+      woken = false;
+      if (privileged ? !this.roomFor(first, last) : this.needsRoom(first, last)) {
+        const need = this.freshBlocks(first, last);
+        await this.waitForRoom(need, privileged);
+        this.reserved -= need;
+        woken = true;
+        continue;
+      }
+      const installed = this.tryInstall(first, last, offset, data, bases, privileged);
+      if (installed !== null) return installed;
     }
   }
 
@@ -606,10 +620,10 @@ export class WriteBackCache implements BlockDevice {
     return { first, last, seq };
   }
 
-  /** A new write of blocks [first, last] must queue: writers are queued or woken, or it would take the dirty count past the bound. */
+  /** A new write of blocks [first, last] must queue: writers are queued, or it would take dirty plus reserved blocks past the bound. */
   private needsRoom(first: number, last: number): boolean {
     const fresh = this.freshBlocks(first, last);
-    return fresh > 0 && (this.roomWaiters.length > 0 || this.wokenWriters > 0 || this.dirtyCount + fresh > this.capacity);
+    return fresh > 0 && (this.roomWaiters.length > 0 || this.dirtyCount + this.reserved + fresh > this.capacity);
   }
 
   /** Blocks [first, last] can become dirty without passing the bound. */
@@ -641,24 +655,31 @@ export class WriteBackCache implements BlockDevice {
     return -1;
   }
 
-  /** Queues a writer until there is room; one woken but still without room (`again`) keeps its place at the front. */
-  private waitForRoom(again: boolean): Promise<void> {
-    if (!again) this.counters.backpressureWaits++;
+  /**
+   * Queues a writer that needs `need` more dirty blocks until there is room. A writer woken
+   * before that found it needs more after all (`front`) queues again at the front.
+   */
+  private waitForRoom(need: number, front: boolean): Promise<void> {
+    if (!front) this.counters.backpressureWaits++;
     const waiting = new Promise<void>((resolve, reject) => {
-      if (again) this.roomWaiters.unshift({ resolve, reject });
-      else this.roomWaiters.push({ resolve, reject });
+      const waiter: RoomWaiter = { need, resolve, reject };
+      if (front) this.roomWaiters.unshift(waiter);
+      else this.roomWaiters.push(waiter);
     });
+    this.wakeRoomWaiters();
     this.pump();
     return waiting;
   }
 
-  /** Wakes as many queued writers, oldest first, as there are free blocks (each needs at least one). */
+  /** Wakes queued writers in order while the oldest one's need fits, reserving that room for it. */
   private wakeRoomWaiters(): void {
-    const free = this.capacity - this.dirtyCount - this.wokenWriters;
-    if (this.roomWaiters.length === 0 || free <= 0) return;
-    const woken = this.roomWaiters.splice(0, free);
-    this.wokenWriters += woken.length;
-    for (const w of woken) w.resolve();
+    for (;;) {
+      const head = this.roomWaiters[0];
+      if (head === undefined || this.dirtyCount + this.reserved + head.need > this.capacity) return;
+      this.roomWaiters.shift();
+      this.reserved += head.need;
+      head.resolve();
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -794,7 +815,8 @@ export class WriteBackCache implements BlockDevice {
   /** Starts destage writes, oldest dirty block first, up to the concurrency limit. */
   private pump(): void {
     if (this.state === 'abandoned' || this.state === 'closed' || this.backoffTimer !== null) return;
-    while (this.destagerRuns < this.concurrency) {
+    const limit = this.flushWaiters.length > 0 || this.state === 'closing' ? this.concurrency * 4 : this.concurrency;
+    while (this.destagerRuns < limit) {
       const head = this.dirtyList.head;
       if (head === null) return;
       if (this.delayMs > 0 && !this.urgent()) {
@@ -818,27 +840,24 @@ export class WriteBackCache implements BlockDevice {
 
   /** Takes `head` and its queued dirty neighbours (up to maxRunBlocks) off the dirty list. */
   private collectRun(head: CacheEntry): CacheEntry[] {
-    const queued = (b: number): CacheEntry | null => {
-      const e = this.entries.get(b);
-      if (e === undefined || e.list !== this.dirtyList) return null;
-      if (this.rangeOps.size > 0 && this.rangeOpOver(b, b + 1) !== null) return null;
-      return e;
-    };
-    const before: CacheEntry[] = [];
-    for (let b = head.block - 1; before.length + 1 < this.maxRunBlocks; b--) {
-      const e = queued(b);
+    let start = head.block;
+    while (head.block - start + 1 < this.maxRunBlocks && this.queuedFor(start - 1) !== null) start--;
+    const run: CacheEntry[] = [];
+    for (let b = start; run.length < this.maxRunBlocks; b++) {
+      const e = b === head.block ? head : this.queuedFor(b);
       if (e === null) break;
-      before.push(e);
-    }
-    const run = before.reverse();
-    run.push(head);
-    for (let b = head.block + 1; run.length < this.maxRunBlocks; b++) {
-      const e = queued(b);
-      if (e === null) break;
+      this.dirtyList.remove(e);
       run.push(e);
     }
-    for (const e of run) this.dirtyList.remove(e);
     return run;
+  }
+
+  /** Block `b` if it is dirty, waiting on the dirty list, and no discard covers it. */
+  private queuedFor(b: number): CacheEntry | null {
+    const e = this.entries.get(b);
+    if (e === undefined || e.list !== this.dirtyList) return null;
+    if (this.rangeOps.size > 0 && this.rangeOpOver(b, b + 1) !== null) return null;
+    return e;
   }
 
   /** Writes a run of adjacent dirty blocks (taken off every list by the caller) to the backend. */
@@ -938,10 +957,7 @@ export class WriteBackCache implements BlockDevice {
    * cannot resolve before the data it covered is either on the backend or discarded), discards.
    */
   private async discardBlocks(first: number, end: number): Promise<void> {
-    let finish!: () => void;
-    const op: RangeOp = { first, end, done: new Promise<void>((resolve) => (finish = resolve)) };
-    this.rangeOps.add(op);
-    this.rangeEpoch++;
+    const { op, finish } = this.beginRangeOp(first, end);
     const held: number[] = [];
     let failure: unknown = null;
     try {
@@ -975,9 +991,29 @@ export class WriteBackCache implements BlockDevice {
     } catch (error) {
       failure = error;
     } finally {
-      this.rangeOps.delete(op);
-      this.rangeEpoch++;
       for (const gen of held) this.decGen(gen);
+      if (failure !== null && this.state !== 'abandoned') this.failFlushWaiters(failure);
+      this.endRangeOp(op, finish);
+    }
+    if (failure !== null) throw this.blockError(failure);
+  }
+
+  /**
+   * Registers an operation done directly on the backend over whole blocks [first, end): until it
+   * ends, those blocks are not destaged, loaded or read from the backend (callers wait for `done`).
+   */
+  private beginRangeOp(first: number, end: number): { op: RangeOp; finish: () => void } {
+    let finish!: () => void;
+    const op: RangeOp = { first, end, done: new Promise<void>((resolve) => (finish = resolve)) };
+    this.rangeOps.add(op);
+    this.invalidate(first, end);
+    return { op, finish };
+  }
+
+  private endRangeOp(op: RangeOp, finish: () => void): void {
+    this.rangeOps.delete(op);
+    this.invalidate(op.first, op.end);
+    if (this.deferred.size > 0) {
       for (let e = this.deferred.head; e !== null; ) {
         const next = e.next;
         if (this.rangeOps.size === 0 || this.rangeOpOver(e.block, e.block + 1) === null) {
@@ -986,11 +1022,49 @@ export class WriteBackCache implements BlockDevice {
         }
         e = next;
       }
-      finish();
-      if (failure !== null && this.state !== 'abandoned') this.failFlushWaiters(failure);
-      this.progress();
     }
-    if (failure !== null) throw this.blockError(failure);
+    finish();
+    this.progress();
+  }
+
+  /** Invalidates loads from the backend of blocks [first, end) that started before now (see LoadToken). */
+  private invalidate(first: number, end: number): void {
+    if (end - first > 64) {
+      this.rangeEpoch++;
+      return;
+    }
+    for (let b = first; b < end; b++) (this.evictions[b & SLOT_MASK] as number)++;
+  }
+
+  /** The cache is full and a write covers only whole, uncached blocks: it can go straight to the backend. */
+  private canWriteAround(first: number, last: number, offset: number, length: number): boolean {
+    if (offset % BS !== 0 || length % BS !== 0 || !this.needsRoom(first, last)) return false;
+    for (let b = first; b <= last; b++) if (this.entries.has(b)) return false;
+    return this.rangeOps.size === 0 || this.rangeOpOver(first, last + 1) === null;
+  }
+
+  /**
+   * Write-around: writes the caller's data to the backend directly (no copy, no cache entry),
+   * ordered like a discard against cached writes, loads and destages of the same blocks.
+   */
+  private async writeAround(first: number, last: number, offset: number, data: Buffer, durable: boolean): Promise<void> {
+    this.active++;
+    try {
+      const { op, finish } = this.beginRangeOp(first, last + 1);
+      try {
+        await this.backend.write(offset, data);
+        this.writeEpoch++;
+        this.counters.bypassedBytes += data.length;
+      } finally {
+        this.endRangeOp(op, finish);
+      }
+      this.checkAlive();
+      if (durable || this.modeNow === 'writeThrough') await this.requestSync();
+    } catch (error) {
+      throw this.blockError(error);
+    } finally {
+      this.done();
+    }
   }
 
   private rangeOpOver(first: number, end: number): RangeOp | null {

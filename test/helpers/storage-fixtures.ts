@@ -57,3 +57,19 @@ export function firstDifference(a: Buffer, b: Buffer): number {
 export async function yieldTurns(turns = 10): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Resolves like `promise`, or rejects after `timeoutMs` with `describe()` in the message: turns a
+ * hang (a lost wake-up, a request that never completes) into a failure fast-check can shrink.
+ */
+export async function withDeadline<T>(promise: Promise<T>, timeoutMs: number, describe: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no progress within ${timeoutMs} ms: ${describe()}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

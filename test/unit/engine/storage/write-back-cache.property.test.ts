@@ -8,18 +8,25 @@ import { FaultInjectingBackend } from '../../../../engine/storage/fault-injectin
 import { MemoryBackend } from '../../../../engine/storage/memory-backend.js';
 import type { CacheMode } from '../../../../engine/storage/types.js';
 import { WriteBackCache } from '../../../../engine/storage/write-back-cache.js';
-import { firstDifference, pattern } from '../../../helpers/storage-fixtures.js';
+import { firstDifference, pattern, withDeadline } from '../../../helpers/storage-fixtures.js';
 import { disjoint, label, opArbitrary, runBatch, type Op } from '../../../helpers/storage-ops.js';
 import { ReferenceDisk } from '../../../helpers/storage-reference-model.js';
 
 const BS = 4096;
 const DISK = 40 * BS;
+/** Runs per property; raise with SANSPEC_STORAGE_RUNS for a longer hunt. */
+const RUNS = Number(process.env['SANSPEC_STORAGE_RUNS'] ?? 300);
 
 const opArb = opArbitrary(DISK);
 
+/** Lets the scheduler run until `promise` settles; a hang fails with the cache's counters. */
+function settle<T>(s: fc.Scheduler, cache: WriteBackCache, promise: Promise<T>): Promise<T> {
+  return withDeadline(s.waitFor(promise), 5000, () => `cache ${JSON.stringify(cache.stats())}, ${s.count()} scheduled backend operations`);
+}
+
 const configArb = fc.record({
   mode: fc.constantFrom<CacheMode>('writeBack', 'writeBack', 'writeThrough'),
-  cacheBlocks: fc.constantFrom(1, 2, 4, 8, 64),
+  cacheBlocks: fc.constantFrom(1, 2, 4, 8, 12, 16, 64),
   maxDestageBlocks: fc.constantFrom(1, 4, 256),
   concurrency: fc.constantFrom(1, 2, 8),
   populate: fc.boolean(),
@@ -49,7 +56,7 @@ describe('write-back cache against a reference model, random concurrent requests
 
           for (const [n, batch] of batches.entries()) {
             const runs = runBatch(cache, model, batch, n, durableOnAck);
-            await s.waitFor(runs);
+            await settle(s, cache, runs);
             expect(cache.stats().dirtyBytes).toBeLessThanOrEqual(config.cacheBlocks * BS);
           }
 
@@ -59,17 +66,17 @@ describe('write-back cache against a reference model, random concurrent requests
             expect(model.crashViolations(memory.durableImage())).toEqual([]);
             return;
           }
-          await s.waitFor(cache.drain());
+          await settle(s, cache, cache.drain());
           const image = memory.durableImage();
           const at = firstDifference(image, model.bytes);
           expect(at, `after drain, backend byte ${at} (block ${Math.floor(at / BS)}) differs from the model`).toBe(-1);
-          const whole = await s.waitFor(cache.read(0, DISK));
+          const whole = await settle(s, cache, cache.read(0, DISK));
           expect(firstDifference(whole, model.bytes)).toBe(-1);
-          await s.waitFor(cache.close());
+          await settle(s, cache, cache.close());
           expect(cache.stats().dirtyBytes).toBe(0);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: RUNS },
     );
   });
 
@@ -95,7 +102,7 @@ describe('write-back cache against a reference model, random concurrent requests
           for (const [n, batch] of batches.entries()) {
             const before = state;
             const reads: Array<{ op: Op & { kind: 'read' }; got: Buffer }> = [];
-            await wd(s.waitFor(
+            await settle(s, cache, 
               Promise.all(
                 batch.map(async (op) => {
                   switch (op.kind) {
@@ -113,8 +120,8 @@ describe('write-back cache against a reference model, random concurrent requests
                   }
                 }),
               ),
-            ), () => JSON.stringify((cache as any).stats()) + ' waiters=' + (cache as any).roomWaiters.length + ' woken=' + (cache as any).wokenWriters + ' dirtyList=' + (cache as any).dirtyList.size + ' inflight=' + (cache as any).inflight.size + ' deferred=' + (cache as any).deferred.size + ' ops=' + (cache as any).rangeOps.size + ' sched=' + s.count());
-            const after = await s.waitFor(cache.read(0, DISK));
+            );
+            const after = await settle(s, cache, cache.read(0, DISK));
             for (let b = 0; b < DISK / BS; b++) {
               const writers = batch.filter((op) => op.kind !== 'read' && op.kind !== 'flush' && changes(op, b));
               const start = before.subarray(b * BS, b * BS + BS);
@@ -138,21 +145,16 @@ describe('write-back cache against a reference model, random concurrent requests
             }
             state = after;
           }
-          await s.waitFor(cache.drain());
+          await settle(s, cache, cache.drain());
           const at = firstDifference(memory.durableImage(), state);
           expect(at, `after drain, backend byte ${at} (block ${Math.floor(at / BS)}) differs from what the cache served`).toBe(-1);
           expect(cache.stats().maxDirtyBytes).toBeLessThanOrEqual(config.cacheBlocks * BS);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: RUNS },
     );
   });
 });
-
-function wd<T>(p: Promise<T>, info: () => string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, rej) => { t = setTimeout(() => rej(new Error('HANG ' + info())), 1000); })]).finally(() => clearTimeout(t));
-}
 
 /** Whether a modifying op changes block `b` (a trim changes only whole blocks). */
 function changes(op: Op, b: number): boolean {

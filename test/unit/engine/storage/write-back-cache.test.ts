@@ -217,7 +217,8 @@ describe('write-back cache: durability', () => {
   it('SRV-3 close waits for requests in progress, refuses new ones with ESHUTDOWN, and leaves nothing unsynced', async () => {
     const { cache, faults, memory } = setup(MiB, { sizeBytes: 2 * BS });
     faults.hold('write');
-    const writes = [0, 1, 2, 3].map((b) => track(cache.write(b * BS, pattern(BS, b + 1), NO_FUA)));
+    // Partial-block writes (they cannot bypass a full cache): two fill it, two wait for room.
+    const writes = [0, 1, 2, 3].map((b) => track(cache.write(b * BS + 1, pattern(BS - 2, b + 1), NO_FUA)));
     await waitUntil(() => cache.stats().backpressureWaits > 0, 'a writer to wait for room');
     const closing = track(cache.close());
     await expect(cache.write(9 * BS, Buffer.alloc(BS), NO_FUA)).rejects.toMatchObject({ code: 'ESHUTDOWN' });
@@ -226,7 +227,7 @@ describe('write-back cache: durability', () => {
     await Promise.all(writes.map((w) => w.promise));
     await closing.promise;
     const image = memory.durableImage();
-    for (let b = 0; b < 4; b++) expect(block(image, b).equals(pattern(BS, b + 1)), `block ${b}`).toBe(true);
+    for (let b = 0; b < 4; b++) expect(image.subarray(b * BS + 1, b * BS + BS - 1).equals(pattern(BS - 2, b + 1)), `block ${b}`).toBe(true);
     await expect(cache.read(0, BS)).rejects.toBeInstanceOf(BlockError);
   });
 
@@ -266,7 +267,8 @@ describe('write-back cache: bounded size', () => {
     const { cache, faults, memory } = setup(MiB, { sizeBytes: size });
     faults.hold('write');
     for (let b = 0; b < 4; b++) await cache.write(b * BS, pattern(BS, b), NO_FUA);
-    const fifth = track(cache.write(10 * BS, pattern(BS, 10), NO_FUA));
+    // A partial-block write cannot bypass the cache: it waits for room.
+    const fifth = track(cache.write(10 * BS + 1, pattern(100, 10), NO_FUA));
     await waitUntil(() => cache.stats().backpressureWaits > 0, 'the fifth writer to wait for room');
     expect(fifth.settled()).toBe(false);
     expect(cache.stats().dirtyBytes).toBe(size);
@@ -274,7 +276,29 @@ describe('write-back cache: bounded size', () => {
     await fifth.promise;
     await cache.drain();
     expect(cache.stats().maxDirtyBytes).toBeLessThanOrEqual(size);
-    expect(block(memory.durableImage(), 10).equals(pattern(BS, 10))).toBe(true);
+    expect(memory.durableImage().subarray(10 * BS + 1, 10 * BS + 101).equals(pattern(100, 10))).toBe(true);
+  });
+
+  it('SRV-6 a full cache writes whole uncached blocks straight to the backend, ordered with later writes to them', async () => {
+    const { cache, faults, memory } = setup(MiB, { sizeBytes: 2 * BS });
+    faults.hold('write');
+    await cache.write(0, pattern(2 * BS, 1), NO_FUA); // fills the cache; its destage is held
+    await faults.whenHeld('write');
+    const around = track(cache.write(8 * BS, pattern(BS, 2), NO_FUA)); // bypasses: held on the backend
+    await faults.whenHeld('write', 2);
+    expect(cache.stats()).toMatchObject({ dirtyBytes: 2 * BS, backpressureWaits: 0 });
+    const patch = track(cache.write(8 * BS + 10, pattern(20, 3), NO_FUA)); // must apply on top of the bypassing write
+    const read = track(cache.read(8 * BS, BS));
+    faults.release('write');
+    await Promise.all([around.promise, patch.promise]);
+    expect(cache.stats().bypassedBytes).toBe(BS);
+    const expected = pattern(BS, 2);
+    pattern(20, 3).copy(expected, 10);
+    const seen = await read.promise;
+    expect(seen.equals(pattern(BS, 2)) || seen.equals(expected), 'a read concurrent with both sees one of their results').toBe(true);
+    expect((await cache.read(8 * BS, BS)).equals(expected)).toBe(true);
+    await cache.drain();
+    expect(block(memory.durableImage(), 8).equals(expected)).toBe(true);
   });
 
   it('SRV-6 cached data, clean and dirty, never exceeds the configured size', async () => {
@@ -393,7 +417,7 @@ describe('write-back cache: abandon', () => {
     const { cache, faults, memory } = setup(MiB, { sizeBytes: BS });
     faults.hold('write');
     await cache.write(0, pattern(BS, 1), NO_FUA);
-    const waiting = track(cache.write(BS, pattern(BS, 2), NO_FUA));
+    const waiting = track(cache.write(BS + 1, pattern(100, 2), NO_FUA)); // partial: waits for room
     const flush = track(cache.flush());
     await waitUntil(() => cache.stats().backpressureWaits > 0, 'the second writer to wait');
     cache.abandon();
