@@ -189,7 +189,7 @@ export function loadGroupConfig(input: unknown, options: { backend?: BackendKind
   });
 
   const tuning = isObj(root.tuning) ? root.tuning : {};
-  if (root.tuning !== undefined) known(tuning, 'tuning', ['destageDelayMs']);
+  if (root.tuning !== undefined) known(tuning, 'tuning', ['destageDelayMs', 'syncReads', 'threadPoolSize']);
   const mirror = isObj(root.mirror) ? root.mirror : {};
   if (root.mirror !== undefined) known(mirror, 'mirror', ['heartbeatMs', 'deadAfterMs']);
   const config: GroupConfig = {
@@ -203,7 +203,11 @@ export function loadGroupConfig(input: unknown, options: { backend?: BackendKind
       deadAfterMs: int('mirror.deadAfterMs', mirror.deadAfterMs, 1000, 50, 60_000),
     },
     recoveryMiBPerSecond: int('recoveryMiBPerSecond', root.recoveryMiBPerSecond, 0, 0, 100_000),
-    tuning: { destageDelayMs: int('tuning.destageDelayMs', tuning.destageDelayMs, 0, 0, 3_600_000) },
+    tuning: {
+      destageDelayMs: int('tuning.destageDelayMs', tuning.destageDelayMs, 0, 0, 3_600_000),
+      syncReads: bool('tuning.syncReads', tuning.syncReads, true),
+      threadPoolSize: int('tuning.threadPoolSize', tuning.threadPoolSize, 4, 1, 128),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems, options.source);
   return config;

@@ -59,5 +59,17 @@ export interface GroupConfig {
   tuning: {
     /** Dirty cache data younger than this is not destaged unless a flush waits for it (default 0). */
     destageDelayMs: number;
+    /**
+     * Backend reads run on the server's main thread (pread) instead of the thread pool: several
+     * times cheaper for data in the page cache; a read that misses it stalls the server for the
+     * disk's latency (default true).
+     */
+    syncReads: boolean;
+    /**
+     * Threads of each server's I/O thread pool, UV_THREADPOOL_SIZE (default 4, Node's): they run
+     * the destager's writes and syncs; fewer threads contend less on small machines, more keep
+     * destaging while the kernel throttles writers.
+     */
+    threadPoolSize: number;
   };
 }

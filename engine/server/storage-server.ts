@@ -247,7 +247,12 @@ export class StorageServer {
       const mine = disksOn(this.config, this.me.name);
       const perDisk = Math.max(1, Math.floor(this.persisted.cacheApplied.sizeMiB / Math.max(1, mine.length)));
       for (const v of mine) {
-        const backend = await openBackend({ kind: this.me.pool.backend, path: join(this.paths.disks, `${v.name}.img`), size: v.sizeMiB * MiB });
+        const backend = await openBackend({
+          kind: this.me.pool.backend,
+          path: join(this.paths.disks, `${v.name}.img`),
+          size: v.sizeMiB * MiB,
+          syncReads: this.config.tuning.syncReads,
+        });
         const cache = new WriteBackCache(backend, {
           mode: this.persisted.cacheApplied.mode,
           sizeBytes: perDisk * MiB,

@@ -3,7 +3,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { openBackingFile } from './backing-file.js';
 import { checkRange, checkSize } from './check-range.js';
-import { readFully, writeFully, writevFully, writeZeros } from './positional-io.js';
+import { readFully, readFullySync, writeFully, writevFully, writeZeros } from './positional-io.js';
 import { runTool } from './run-tool.js';
 import { StorageError } from './storage-error.js';
 import type { DiscardMethod, StorageBackend } from './types.js';
@@ -16,10 +16,10 @@ export const PUNCH_HOLE_MIN_BYTES = 1024 * 1024;
  * @throws StorageError `STORAGE_SIZE_MISMATCH` when the file exists with another size,
  *   `STORAGE_OPEN_FAILED` when it cannot be opened or created, `STORAGE_BAD_OPTIONS` for a bad size.
  */
-export async function openFileBackend(path: string, size: number): Promise<FileBackend> {
+export async function openFileBackend(path: string, size: number, options: { syncReads?: boolean } = {}): Promise<FileBackend> {
   checkSize(`file backend ${path}`, size);
   const { handle, created } = await openBackingFile(path, size);
-  return new FileBackend(path, size, handle, created);
+  return new FileBackend(path, size, handle, created, options.syncReads ?? false);
 }
 
 /**
@@ -40,6 +40,8 @@ export class FileBackend implements StorageBackend {
     private readonly handle: FileHandle,
     /** The file was created by this open. */
     readonly created: boolean,
+    /** Reads run on the calling thread (see OpenBackendOptions.syncReads). */
+    readonly syncReads = false,
   ) {}
 
   /** How large discards are done now: `punchHole`, or `zeros` after punching failed once. */
@@ -49,7 +51,7 @@ export class FileBackend implements StorageBackend {
 
   async read(offset: number, length: number): Promise<Buffer> {
     this.check(offset, length);
-    return readFully(this.handle, offset, length);
+    return this.syncReads ? readFullySync(this.handle.fd, offset, length) : readFully(this.handle, offset, length);
   }
 
   async write(offset: number, data: Buffer): Promise<void> {

@@ -7,7 +7,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { openBackingFile } from './backing-file.js';
 import { checkRange, checkSize } from './check-range.js';
 import { attachLoopDevice, detachLoopDevice, requireLoopSupport } from './loop-devices.js';
-import { readFully, writeFully, writevFully, writeZeros } from './positional-io.js';
+import { readFully, readFullySync, writeFully, writevFully, writeZeros } from './positional-io.js';
 import { runTool } from './run-tool.js';
 import { messageOf, StorageError } from './storage-error.js';
 import type { DiscardMethod, StorageBackend } from './types.js';
@@ -22,6 +22,8 @@ const DISCARD_ALIGN = 4096;
 export interface LoopBackendOptions {
   /** Ask the kernel for direct I/O to the backing file (`--direct-io=on`). Default true. */
   directIo?: boolean;
+  /** Read the device on the calling thread (see OpenBackendOptions.syncReads). Default false. */
+  syncReads?: boolean;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function openLoopBackend(path: string, size: number, options: LoopB
         `${attached.device} (backing file ${path}) has ${sectors * 512} bytes, expected ${size}; check the backing file`,
       );
     }
-    return new LoopBackend(path, attached.device, size, handle, attached.directIo, attached.directIoRefusal);
+    return new LoopBackend(path, attached.device, size, handle, attached.directIo, attached.directIoRefusal, options.syncReads ?? false);
   } catch (error) {
     try {
       await handle?.close();
@@ -80,6 +82,8 @@ export class LoopBackend implements StorageBackend {
     readonly directIo: boolean,
     /** Why direct I/O is off although asked for; null when on or not asked for. */
     readonly directIoRefusal: string | null,
+    /** Reads run on the calling thread (see OpenBackendOptions.syncReads). */
+    readonly syncReads = false,
   ) {}
 
   /** How large discards are done now: `punchHole` (blkdiscard), or `zeros` after it failed once. */
@@ -89,7 +93,7 @@ export class LoopBackend implements StorageBackend {
 
   async read(offset: number, length: number): Promise<Buffer> {
     this.check(offset, length);
-    return readFully(this.handle, offset, length);
+    return this.syncReads ? readFullySync(this.handle.fd, offset, length) : readFully(this.handle, offset, length);
   }
 
   async write(offset: number, data: Buffer): Promise<void> {

@@ -12,9 +12,9 @@ export async function openBackend(options: OpenBackendOptions): Promise<StorageB
   const kind: string = options.kind;
   switch (options.kind) {
     case 'file':
-      return openFileBackend(options.path, options.size);
+      return openFileBackend(options.path, options.size, { syncReads: options.syncReads });
     case 'loop':
-      return openLoopBackend(options.path, options.size);
+      return openLoopBackend(options.path, options.size, { syncReads: options.syncReads });
     case 'memory':
       return new MemoryBackend(options.size, options.path);
     default:

@@ -23,6 +23,11 @@ export interface OpenBackendOptions {
   path: string;
   /** Size in bytes; a missing backing file is created sparse with this size. */
   size: number;
+  /**
+   * Read on the calling thread (pread) instead of the thread pool (`file`, `loop`): much cheaper
+   * for data in the page cache, but a read that misses it stalls the caller. Default false.
+   */
+  syncReads?: boolean;
 }
 
 /** How a backend implements `discard`. */

@@ -94,6 +94,7 @@ export class Supervisor {
     if (this.apiUrl) args.push('--supervisor', this.apiUrl);
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', out, out],
+      env: { ...process.env, UV_THREADPOOL_SIZE: String(this.config.tuning.threadPoolSize) },
     });
     closeSync(out);
     m.child = child;

@@ -109,3 +109,27 @@ describe('file backend', () => {
     await expect(openBackend({ kind: 'file', path: join(dir, 'g.img'), size: -1 })).rejects.toMatchObject({ code: 'STORAGE_BAD_OPTIONS' });
   });
 });
+
+describe('file backend reading on the calling thread (tuning.syncReads)', () => {
+  it('VD-2 synchronous reads return exactly what thread-pool reads return: written data, and zeros where nothing was written', async () => {
+    const path = join(dir, 'sync.img');
+    const writer = await openFileBackend(path, 8 * MiB);
+    open.push(writer);
+    const data = pattern(3 * 4096 + 100, 9);
+    await writer.write(MiB + 7, data);
+    await writer.sync();
+    const syncReader = await openFileBackend(path, 8 * MiB, { syncReads: true });
+    open.push(syncReader);
+    expect(syncReader.syncReads).toBe(true);
+    for (const [offset, length] of [
+      [MiB + 7, data.length],
+      [MiB - 4096, 3 * 4096],
+      [0, 4096],
+      [8 * MiB - 4096, 4096],
+    ] as const) {
+      expect((await syncReader.read(offset, length)).equals(await writer.read(offset, length))).toBe(true);
+    }
+    expect((await syncReader.read(MiB + 7, data.length)).equals(data)).toBe(true);
+    await expect(syncReader.read(8 * MiB - 10, 20)).rejects.toThrow(/8388598|out of range|past|beyond|outside/i);
+  });
+});
