@@ -36,6 +36,19 @@ export class ByteQueue {
     return out;
   }
 
+  /**
+   * Returns the next `n` bytes as a view into the received chunk holding all of them, consumed,
+   * or null (nothing consumed) when they are not all there in one chunk. Received chunks are
+   * never reused, so the view stays valid for as long as the caller keeps it.
+   */
+  takeView(n: number): Buffer | null {
+    const first = this.chunks[this.head];
+    if (first === undefined || first.length - this.headOffset < n) return null;
+    const view = first.subarray(this.headOffset, this.headOffset + n);
+    this.advance(n);
+    return view;
+  }
+
   /** Returns the next `n` bytes (n <= length) in a buffer the caller owns, and consumes them. */
   takeCopy(n: number): Buffer {
     const out = Buffer.allocUnsafe(n);

@@ -402,7 +402,11 @@ export class NbdConnection {
       } else if (req.length === 0) {
         this.answer(req, 0);
       } else {
-        this.state = { kind: 'write-payload', req, data: Buffer.allocUnsafe(req.length), filled: 0 };
+        // Usually the payload arrived with its header: hand the device a view of the received
+        // chunk (no allocation, no copy); otherwise collect it as it arrives.
+        const whole = this.queue.takeView(req.length);
+        if (whole !== null) this.dispatch(req, whole);
+        else this.state = { kind: 'write-payload', req, data: Buffer.allocUnsafe(req.length), filled: 0 };
       }
       return;
     }
