@@ -189,7 +189,7 @@ export function loadGroupConfig(input: unknown, options: { backend?: BackendKind
   });
 
   const tuning = isObj(root.tuning) ? root.tuning : {};
-  if (root.tuning !== undefined) known(tuning, 'tuning', ['destageDelayMs', 'syncReads', 'threadPoolSize']);
+  if (root.tuning !== undefined) known(tuning, 'tuning', ['destageDelayMs', 'syncReads', 'syncWrites', 'threadPoolSize']);
   const mirror = isObj(root.mirror) ? root.mirror : {};
   if (root.mirror !== undefined) known(mirror, 'mirror', ['heartbeatMs', 'deadAfterMs']);
   const config: GroupConfig = {
@@ -206,6 +206,7 @@ export function loadGroupConfig(input: unknown, options: { backend?: BackendKind
     tuning: {
       destageDelayMs: int('tuning.destageDelayMs', tuning.destageDelayMs, 0, 0, 3_600_000),
       syncReads: bool('tuning.syncReads', tuning.syncReads, true),
+      syncWrites: bool('tuning.syncWrites', tuning.syncWrites, true),
       threadPoolSize: int('tuning.threadPoolSize', tuning.threadPoolSize, 4, 1, 128),
     },
   };

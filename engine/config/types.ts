@@ -66,8 +66,14 @@ export interface GroupConfig {
      */
     syncReads: boolean;
     /**
+     * Backend writes (the destager's) run on the server's main thread (pwrite), the writes of one
+     * event-loop turn together, instead of the thread pool: half the CPU per 4 KiB write into the
+     * page cache; a write the kernel throttles stalls the server that long (default true).
+     */
+    syncWrites: boolean;
+    /**
      * Threads of each server's I/O thread pool, UV_THREADPOOL_SIZE (default 4, Node's): they run
-     * the destager's writes and syncs; fewer threads contend less on small machines, more keep
+     * syncs, and the destager's writes unless syncWrites; fewer threads contend less on small machines, more keep
      * destaging while the kernel throttles writers.
      */
     threadPoolSize: number;

@@ -252,6 +252,7 @@ export class StorageServer {
           path: join(this.paths.disks, `${v.name}.img`),
           size: v.sizeMiB * MiB,
           syncReads: this.config.tuning.syncReads,
+          syncWrites: this.config.tuning.syncWrites,
         });
         const cache = new WriteBackCache(backend, {
           mode: this.persisted.cacheApplied.mode,

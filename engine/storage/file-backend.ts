@@ -3,7 +3,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { openBackingFile } from './backing-file.js';
 import { checkRange, checkSize } from './check-range.js';
-import { readFully, readFullySync, writeFully, writevFully, writeZeros } from './positional-io.js';
+import { readFully, readFullySync, SyncWriteBatcher, writeFully, writevFully, writeZeros } from './positional-io.js';
 import { runTool } from './run-tool.js';
 import { StorageError } from './storage-error.js';
 import type { DiscardMethod, StorageBackend } from './types.js';
@@ -16,10 +16,10 @@ export const PUNCH_HOLE_MIN_BYTES = 1024 * 1024;
  * @throws StorageError `STORAGE_SIZE_MISMATCH` when the file exists with another size,
  *   `STORAGE_OPEN_FAILED` when it cannot be opened or created, `STORAGE_BAD_OPTIONS` for a bad size.
  */
-export async function openFileBackend(path: string, size: number, options: { syncReads?: boolean } = {}): Promise<FileBackend> {
+export async function openFileBackend(path: string, size: number, options: { syncReads?: boolean; syncWrites?: boolean } = {}): Promise<FileBackend> {
   checkSize(`file backend ${path}`, size);
   const { handle, created } = await openBackingFile(path, size);
-  return new FileBackend(path, size, handle, created, options.syncReads ?? false);
+  return new FileBackend(path, size, handle, created, options.syncReads ?? false, options.syncWrites ?? false);
 }
 
 /**
@@ -31,6 +31,7 @@ export class FileBackend implements StorageBackend {
   readonly kind = 'file' as const;
   private closing: Promise<void> | null = null;
   private method: DiscardMethod = 'punchHole';
+  private readonly batcher: SyncWriteBatcher | null;
 
   constructor(
     /** Path of the backing file. */
@@ -42,7 +43,11 @@ export class FileBackend implements StorageBackend {
     readonly created: boolean,
     /** Reads run on the calling thread (see OpenBackendOptions.syncReads). */
     readonly syncReads = false,
-  ) {}
+    /** Writes run on the calling thread, batched per event-loop turn (see OpenBackendOptions.syncWrites). */
+    readonly syncWrites = false,
+  ) {
+    this.batcher = syncWrites ? new SyncWriteBatcher(handle.fd, location) : null;
+  }
 
   /** How large discards are done now: `punchHole`, or `zeros` after punching failed once. */
   get discardMethod(): DiscardMethod {
@@ -56,6 +61,7 @@ export class FileBackend implements StorageBackend {
 
   async write(offset: number, data: Buffer): Promise<void> {
     this.check(offset, data.length);
+    if (this.batcher !== null) return this.batcher.write(offset, [data]);
     const { bytesWritten } = await this.handle.write(data, 0, data.length, offset);
     if (bytesWritten < data.length) await writeFully(this.handle, offset + bytesWritten, data.subarray(bytesWritten));
   }
@@ -63,6 +69,7 @@ export class FileBackend implements StorageBackend {
   async writev(offset: number, buffers: readonly Buffer[]): Promise<void> {
     if (buffers.length === 1) return this.write(offset, buffers[0] as Buffer);
     this.check(offset, buffers.reduce((sum, b) => sum + b.length, 0));
+    if (this.batcher !== null) return this.batcher.write(offset, buffers);
     await writevFully(this.handle, offset, buffers);
   }
 
@@ -92,7 +99,10 @@ export class FileBackend implements StorageBackend {
 
   /** Closes the file (after pending operations on it finish). Idempotent. */
   close(): Promise<void> {
-    this.closing ??= this.handle.close();
+    if (this.closing === null) {
+      this.batcher?.close();
+      this.closing = this.handle.close();
+    }
     return this.closing;
   }
 

@@ -7,7 +7,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { openBackingFile } from './backing-file.js';
 import { checkRange, checkSize } from './check-range.js';
 import { attachLoopDevice, detachLoopDevice, requireLoopSupport } from './loop-devices.js';
-import { readFully, readFullySync, writeFully, writevFully, writeZeros } from './positional-io.js';
+import { readFully, readFullySync, SyncWriteBatcher, writeFully, writevFully, writeZeros } from './positional-io.js';
 import { runTool } from './run-tool.js';
 import { messageOf, StorageError } from './storage-error.js';
 import type { DiscardMethod, StorageBackend } from './types.js';
@@ -24,6 +24,8 @@ export interface LoopBackendOptions {
   directIo?: boolean;
   /** Read the device on the calling thread (see OpenBackendOptions.syncReads). Default false. */
   syncReads?: boolean;
+  /** Write the device on the calling thread (see OpenBackendOptions.syncWrites). Default false. */
+  syncWrites?: boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function openLoopBackend(path: string, size: number, options: LoopB
         `${attached.device} (backing file ${path}) has ${sectors * 512} bytes, expected ${size}; check the backing file`,
       );
     }
-    return new LoopBackend(path, attached.device, size, handle, attached.directIo, attached.directIoRefusal, options.syncReads ?? false);
+    return new LoopBackend(path, attached.device, size, handle, attached.directIo, attached.directIoRefusal, options.syncReads ?? false, options.syncWrites ?? false);
   } catch (error) {
     try {
       await handle?.close();
@@ -69,6 +71,7 @@ export class LoopBackend implements StorageBackend {
   readonly kind = 'loop' as const;
   private closing: Promise<void> | null = null;
   private method: DiscardMethod = 'punchHole';
+  private readonly batcher: SyncWriteBatcher | null;
 
   constructor(
     /** Path of the backing file. */
@@ -84,7 +87,11 @@ export class LoopBackend implements StorageBackend {
     readonly directIoRefusal: string | null,
     /** Reads run on the calling thread (see OpenBackendOptions.syncReads). */
     readonly syncReads = false,
-  ) {}
+    /** Writes run on the calling thread, batched per event-loop turn (see OpenBackendOptions.syncWrites). */
+    readonly syncWrites = false,
+  ) {
+    this.batcher = syncWrites ? new SyncWriteBatcher(handle.fd, location) : null;
+  }
 
   /** How large discards are done now: `punchHole` (blkdiscard), or `zeros` after it failed once. */
   get discardMethod(): DiscardMethod {
@@ -98,6 +105,7 @@ export class LoopBackend implements StorageBackend {
 
   async write(offset: number, data: Buffer): Promise<void> {
     this.check(offset, data.length);
+    if (this.batcher !== null) return this.batcher.write(offset, [data]);
     const { bytesWritten } = await this.handle.write(data, 0, data.length, offset);
     if (bytesWritten < data.length) await writeFully(this.handle, offset + bytesWritten, data.subarray(bytesWritten));
   }
@@ -105,6 +113,7 @@ export class LoopBackend implements StorageBackend {
   async writev(offset: number, buffers: readonly Buffer[]): Promise<void> {
     if (buffers.length === 1) return this.write(offset, buffers[0] as Buffer);
     this.check(offset, buffers.reduce((sum, b) => sum + b.length, 0));
+    if (this.batcher !== null) return this.batcher.write(offset, buffers);
     await writevFully(this.handle, offset, buffers);
   }
 
@@ -135,6 +144,7 @@ export class LoopBackend implements StorageBackend {
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
+        this.batcher?.close();
         await this.handle.close();
       } finally {
         await detachLoopDevice(this.location);

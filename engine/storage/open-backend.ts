@@ -12,9 +12,9 @@ export async function openBackend(options: OpenBackendOptions): Promise<StorageB
   const kind: string = options.kind;
   switch (options.kind) {
     case 'file':
-      return openFileBackend(options.path, options.size, { syncReads: options.syncReads });
+      return openFileBackend(options.path, options.size, { syncReads: options.syncReads, syncWrites: options.syncWrites });
     case 'loop':
-      return openLoopBackend(options.path, options.size, { syncReads: options.syncReads });
+      return openLoopBackend(options.path, options.size, { syncReads: options.syncReads, syncWrites: options.syncWrites });
     case 'memory':
       return new MemoryBackend(options.size, options.path);
     default:
