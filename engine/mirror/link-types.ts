@@ -53,7 +53,7 @@ export interface MirrorLinkOptions {
   readonly heartbeatMs?: number;
   /** The link is declared down after this long without any byte from the peer (default 1000 ms; > heartbeatMs). */
   readonly deadAfterMs?: number;
-  /** Retry interval of the connecting side while down (default 100 ms). */
+  /** Retry interval of the connecting side while down (default 25 ms). */
   readonly reconnectMs?: number;
   /** A request without a reply in this time rejects with MIRROR_TIMEOUT (default 5000 ms; 0 = never). */
   readonly requestTimeoutMs?: number;

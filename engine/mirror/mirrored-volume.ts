@@ -51,8 +51,14 @@ export class MirrorRefusal extends Error {
 
 /** Recovery copies runs of up to this many adjacent regions per request... */
 const RUN_REGIONS = 16;
-/** ...with this many requests in flight. */
-const RECOVERY_IN_FLIGHT = 4;
+/**
+ * ...with about this many bytes in flight: 4 requests of full runs, more (up to
+ * RECOVERY_MAX_IN_FLIGHT) for the short scattered runs of a log recovery, whose cost is otherwise
+ * the round trip per region rather than the data.
+ */
+const RECOVERY_IN_FLIGHT_BYTES = 4 * RUN_REGIONS * 64 * 1024;
+const RECOVERY_MIN_IN_FLIGHT = 4;
+const RECOVERY_MAX_IN_FLIGHT = 32;
 
 const serves = (r: Role) => r === 'serving' || r === 'source' || r === 'alone';
 
@@ -267,7 +273,9 @@ export class MirroredVolume implements BlockDevice {
             }
           }
         };
-        await Promise.all(Array.from({ length: RECOVERY_IN_FLIGHT }, worker));
+        const meanRunBytes = runs.length === 0 ? 1 : runs.reduce((sum, r) => sum + r.length, 0) / runs.length;
+        const inFlight = Math.min(RECOVERY_MAX_IN_FLIGHT, Math.max(RECOVERY_MIN_IN_FLIGHT, Math.floor(RECOVERY_IN_FLIGHT_BYTES / meanRunBytes)));
+        await Promise.all(Array.from({ length: inFlight }, worker));
         if (state.abort || this.role !== 'source' || !link.up) return;
         await link.request('flush', { vdisk: this.name });
         await this.serial(async () => {
