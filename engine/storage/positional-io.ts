@@ -53,6 +53,20 @@ export async function writeFully(handle: FileHandle, offset: number, data: Buffe
   }
 }
 
+/** What is left of `batch` after a vectored write wrote its first `written` bytes. */
+function unwritten(batch: readonly Buffer[], written: number): Buffer[] {
+  const rest: Buffer[] = [];
+  let skip = written;
+  for (const b of batch) {
+    if (skip >= b.length) skip -= b.length;
+    else {
+      rest.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+  }
+  return rest;
+}
+
 /** Writes `buffers` back to back at `offset` with pwritev, completing short writes. */
 export async function writevFully(handle: FileHandle, offset: number, buffers: readonly Buffer[]): Promise<void> {
   if (buffers.length === 1) return writeFully(handle, offset, buffers[0] as Buffer);
@@ -63,15 +77,8 @@ export async function writevFully(handle: FileHandle, offset: number, buffers: r
     const { bytesWritten } = await handle.writev(batch, position);
     if (bytesWritten < total) {
       // Short vectored write: finish the rest buffer by buffer.
-      let skip = bytesWritten;
       let at = position + bytesWritten;
-      for (const b of batch) {
-        if (skip >= b.length) {
-          skip -= b.length;
-          continue;
-        }
-        const rest = b.subarray(skip);
-        skip = 0;
+      for (const rest of unwritten(batch, bytesWritten)) {
         await writeFully(handle, at, rest);
         at += rest.length;
       }
@@ -168,17 +175,10 @@ export function writevFullySync(fd: number, offset: number, buffers: readonly Bu
     const total = batch.reduce((sum, b) => sum + b.length, 0);
     const written = batch.length === 1 ? writeSync(fd, batch[0] as Buffer, 0, total, position) : writevSync(fd, batch, position);
     if (written < total) {
-      let skip = written;
       let at = position + written;
-      for (const b of batch) {
-        if (skip >= b.length) {
-          skip -= b.length;
-          continue;
-        }
-        let done = skip;
-        skip = 0;
-        while (done < b.length) {
-          const n = writeSync(fd, b, done, b.length - done, at);
+      for (const rest of unwritten(batch, written)) {
+        for (let done = 0; done < rest.length; ) {
+          const n = writeSync(fd, rest, done, rest.length - done, at);
           done += n;
           at += n;
         }
