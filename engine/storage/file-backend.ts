@@ -2,11 +2,9 @@
 
 import type { FileHandle } from 'node:fs/promises';
 import { openBackingFile } from './backing-file.js';
-import { checkRange, checkSize } from './check-range.js';
-import { readFully, readFullySync, SyncWriteBatcher, writeFully, writevFully, writeZeros } from './positional-io.js';
+import { checkSize } from './check-range.js';
+import { PositionalBackend } from './positional-backend.js';
 import { runTool } from './run-tool.js';
-import { StorageError } from './storage-error.js';
-import type { DiscardMethod, StorageBackend } from './types.js';
 
 /** Discards at least this long punch a hole; shorter ones (and any after a failed punch) write zeros. */
 export const PUNCH_HOLE_MIN_BYTES = 1024 * 1024;
@@ -27,50 +25,19 @@ export async function openFileBackend(path: string, size: number, options: { syn
  * (util-linux) for ranges of 1 MiB or more, and writes zeros otherwise or when punching is not
  * possible (tool missing, file system without support); either way reads return zeros afterwards.
  */
-export class FileBackend implements StorageBackend {
+export class FileBackend extends PositionalBackend {
   readonly kind = 'file' as const;
-  private closing: Promise<void> | null = null;
-  private method: DiscardMethod = 'punchHole';
-  private readonly batcher: SyncWriteBatcher | null;
 
   constructor(
-    /** Path of the backing file. */
-    readonly location: string,
-    /** Size in bytes. */
-    readonly size: number,
-    private readonly handle: FileHandle,
+    location: string,
+    size: number,
+    handle: FileHandle,
     /** The file was created by this open. */
     readonly created: boolean,
-    /** Reads run on the calling thread (see OpenBackendOptions.syncReads). */
-    readonly syncReads = false,
-    /** Writes run on the calling thread, batched per event-loop turn (see OpenBackendOptions.syncWrites). */
-    readonly syncWrites = false,
+    syncReads = false,
+    syncWrites = false,
   ) {
-    this.batcher = syncWrites ? new SyncWriteBatcher(handle.fd, location) : null;
-  }
-
-  /** How large discards are done now: `punchHole`, or `zeros` after punching failed once. */
-  get discardMethod(): DiscardMethod {
-    return this.method;
-  }
-
-  async read(offset: number, length: number): Promise<Buffer> {
-    this.check(offset, length);
-    return this.syncReads ? readFullySync(this.handle.fd, offset, length) : readFully(this.handle, offset, length);
-  }
-
-  async write(offset: number, data: Buffer): Promise<void> {
-    this.check(offset, data.length);
-    if (this.batcher !== null) return this.batcher.write(offset, [data]);
-    const { bytesWritten } = await this.handle.write(data, 0, data.length, offset);
-    if (bytesWritten < data.length) await writeFully(this.handle, offset + bytesWritten, data.subarray(bytesWritten));
-  }
-
-  async writev(offset: number, buffers: readonly Buffer[]): Promise<void> {
-    if (buffers.length === 1) return this.write(offset, buffers[0] as Buffer);
-    this.check(offset, buffers.reduce((sum, b) => sum + b.length, 0));
-    if (this.batcher !== null) return this.batcher.write(offset, buffers);
-    await writevFully(this.handle, offset, buffers);
+    super(location, size, handle, syncReads, syncWrites, 'the backend is closed; open it again');
   }
 
   async discard(offset: number, length: number): Promise<void> {
@@ -89,31 +56,12 @@ export class FileBackend implements StorageBackend {
       if (result.ok) return;
       this.method = 'zeros';
     }
-    await writeZeros(this.handle, offset, length);
-  }
-
-  async sync(): Promise<void> {
-    this.checkOpen();
-    await this.handle.datasync();
+    await this.io.writeZeros(offset, length);
   }
 
   /** Closes the file (after pending operations on it finish). Idempotent. */
   close(): Promise<void> {
-    if (this.closing === null) {
-      this.batcher?.close();
-      this.closing = this.handle.close();
-    }
+    this.closing ??= this.io.close();
     return this.closing;
-  }
-
-  private check(offset: number, length: number): void {
-    this.checkOpen();
-    checkRange(this.location, this.size, offset, length);
-  }
-
-  private checkOpen(): void {
-    if (this.closing !== null) {
-      throw new StorageError('STORAGE_CLOSED', `${this.location}: the backend is closed; open it again`);
-    }
   }
 }

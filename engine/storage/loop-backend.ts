@@ -5,12 +5,11 @@
 import { constants } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { openBackingFile } from './backing-file.js';
-import { checkRange, checkSize } from './check-range.js';
+import { checkSize } from './check-range.js';
 import { attachLoopDevice, detachLoopDevice, requireLoopSupport } from './loop-devices.js';
-import { readFully, readFullySync, SyncWriteBatcher, writeFully, writevFully, writeZeros } from './positional-io.js';
+import { PositionalBackend } from './positional-backend.js';
 import { runTool } from './run-tool.js';
 import { messageOf, StorageError } from './storage-error.js';
-import type { DiscardMethod, StorageBackend } from './types.js';
 
 /** Discards at least this long (of whole 4 KiB blocks) go to `blkdiscard`; the rest write zeros. */
 export const BLKDISCARD_MIN_BYTES = 1024 * 1024;
@@ -67,54 +66,24 @@ export async function openLoopBackend(path: string, size: number, options: LoopB
   }
 }
 
-export class LoopBackend implements StorageBackend {
+export class LoopBackend extends PositionalBackend {
   readonly kind = 'loop' as const;
-  private closing: Promise<void> | null = null;
-  private method: DiscardMethod = 'punchHole';
-  private readonly batcher: SyncWriteBatcher | null;
 
   constructor(
     /** Path of the backing file. */
     readonly backingFile: string,
     /** The loop device, e.g. `/dev/loop3` (`location`). */
-    readonly location: string,
-    /** Size in bytes. */
-    readonly size: number,
-    private readonly handle: FileHandle,
+    location: string,
+    size: number,
+    handle: FileHandle,
     /** The loop driver does direct I/O to the backing file (bypassing its page cache). */
     readonly directIo: boolean,
     /** Why direct I/O is off although asked for; null when on or not asked for. */
     readonly directIoRefusal: string | null,
-    /** Reads run on the calling thread (see OpenBackendOptions.syncReads). */
-    readonly syncReads = false,
-    /** Writes run on the calling thread, batched per event-loop turn (see OpenBackendOptions.syncWrites). */
-    readonly syncWrites = false,
+    syncReads = false,
+    syncWrites = false,
   ) {
-    this.batcher = syncWrites ? new SyncWriteBatcher(handle.fd, location) : null;
-  }
-
-  /** How large discards are done now: `punchHole` (blkdiscard), or `zeros` after it failed once. */
-  get discardMethod(): DiscardMethod {
-    return this.method;
-  }
-
-  async read(offset: number, length: number): Promise<Buffer> {
-    this.check(offset, length);
-    return this.syncReads ? readFullySync(this.handle.fd, offset, length) : readFully(this.handle, offset, length);
-  }
-
-  async write(offset: number, data: Buffer): Promise<void> {
-    this.check(offset, data.length);
-    if (this.batcher !== null) return this.batcher.write(offset, [data]);
-    const { bytesWritten } = await this.handle.write(data, 0, data.length, offset);
-    if (bytesWritten < data.length) await writeFully(this.handle, offset + bytesWritten, data.subarray(bytesWritten));
-  }
-
-  async writev(offset: number, buffers: readonly Buffer[]): Promise<void> {
-    if (buffers.length === 1) return this.write(offset, buffers[0] as Buffer);
-    this.check(offset, buffers.reduce((sum, b) => sum + b.length, 0));
-    if (this.batcher !== null) return this.batcher.write(offset, buffers);
-    await writevFully(this.handle, offset, buffers);
+    super(location, size, handle, syncReads, syncWrites, 'the backend is closed and detached; open it again');
   }
 
   /** `blkdiscard` for whole aligned 4 KiB blocks of large ranges (the loop driver punches holes), zeros elsewhere. */
@@ -126,41 +95,24 @@ export class LoopBackend implements StorageBackend {
     if (this.method === 'punchHole' && stop - start >= BLKDISCARD_MIN_BYTES) {
       const result = await runTool('blkdiscard', ['--force', '--offset', String(start), '--length', String(stop - start), this.location]);
       if (result.ok) {
-        if (start > offset) await writeZeros(this.handle, offset, start - offset);
-        if (end > stop) await writeZeros(this.handle, stop, end - stop);
+        if (start > offset) await this.io.writeZeros(offset, start - offset);
+        if (end > stop) await this.io.writeZeros(stop, end - stop);
         return;
       }
       this.method = 'zeros';
     }
-    await writeZeros(this.handle, offset, length);
-  }
-
-  async sync(): Promise<void> {
-    this.checkOpen();
-    await this.handle.datasync();
+    await this.io.writeZeros(offset, length);
   }
 
   /** Closes the device and detaches it (`losetup -d`), whatever happens. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
-        this.batcher?.close();
-        await this.handle.close();
+        await this.io.close();
       } finally {
         await detachLoopDevice(this.location);
       }
     })();
     return this.closing;
-  }
-
-  private check(offset: number, length: number): void {
-    this.checkOpen();
-    checkRange(this.location, this.size, offset, length);
-  }
-
-  private checkOpen(): void {
-    if (this.closing !== null) {
-      throw new StorageError('STORAGE_CLOSED', `${this.location}: the backend is closed and detached; open it again`);
-    }
   }
 }

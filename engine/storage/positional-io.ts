@@ -187,3 +187,46 @@ export function writevFullySync(fd: number, offset: number, buffers: readonly Bu
     position += total;
   }
 }
+
+/**
+ * Positional I/O on an open file or device, as both the `file` and `loop` backends do it: reads
+ * and writes on the thread pool, or on the calling thread (`syncReads`, `syncWrites`, see
+ * OpenBackendOptions), with short transfers completed. Range and open checks are the caller's.
+ */
+export class PositionalIo {
+  private readonly batcher: SyncWriteBatcher | null;
+
+  constructor(
+    private readonly handle: FileHandle,
+    /** Names the file or device in errors. */
+    label: string,
+    readonly syncReads: boolean,
+    readonly syncWrites: boolean,
+  ) {
+    this.batcher = syncWrites ? new SyncWriteBatcher(handle.fd, label) : null;
+  }
+
+  read(offset: number, length: number): Promise<Buffer> {
+    return this.syncReads ? Promise.resolve(readFullySync(this.handle.fd, offset, length)) : readFully(this.handle, offset, length);
+  }
+
+  /** Writes `buffers` back to back at `offset`. */
+  write(offset: number, buffers: readonly Buffer[]): Promise<void> {
+    if (this.batcher !== null) return this.batcher.write(offset, buffers);
+    return writevFully(this.handle, offset, buffers);
+  }
+
+  writeZeros(offset: number, length: number): Promise<void> {
+    return writeZeros(this.handle, offset, length);
+  }
+
+  sync(): Promise<void> {
+    return this.handle.datasync();
+  }
+
+  /** Runs the writes already queued, then closes the handle. */
+  close(): Promise<void> {
+    this.batcher?.close();
+    return this.handle.close();
+  }
+}
