@@ -155,7 +155,7 @@ describe('file backend writing on the calling thread (tuning.syncWrites)', () =>
     await expect(viaSync.write(8 * MiB - 10, Buffer.alloc(20))).rejects.toThrow(/8388598|out of range|past|beyond|outside/i);
   });
 
-  it('a writer that queues its next write from each completion (the destager) cannot starve the event loop', async () => {
+  it('VD-2 a writer that queues its next write from each completion (the destager) cannot starve host I/O on the event loop', async () => {
     const backend = await openFileBackend(join(dir, 'chain.img'), 8 * MiB, { syncWrites: true });
     open.push(backend);
     const total = 400;
