@@ -39,7 +39,11 @@ describe('verifying workload', () => {
   it('DS-3 after a crash of the device cache, durable writes survive: clean with crashes allowed, DS-1 reported with crashes none', async () => {
     const device = createFaultyDevice(BLOCKS * BS);
     const w = startWorkload({ device, blocks: BLOCKS, seed: 2, flushEveryMs: 20, fuaEvery: 5 });
-    await waitFor(() => w.stats().writesOk >= 300, '300 acknowledged writes');
+    // Stop while the cache holds acknowledged writes a crash will lose: the flusher may just have
+    // run, and then a crash would lose nothing. Flushes copy synchronously, so no flush can slip in
+    // between this check and stop().
+    const unflushed = () => !device.memory.data.equals(device.memory.durable);
+    await waitFor(() => w.stats().writesOk >= 300 && unflushed(), '300 acknowledged writes, some not yet flushed');
     const h = await w.stop();
     device.crash();
     const final = await finalContents(device, h);
