@@ -152,11 +152,15 @@ export class MirroredVolume implements BlockDevice {
     this.ctx.log(`${this.name}: ${this.role} -> ${role} (${why})`);
     this.role = role;
     // A copy that takes writes is marked before it acknowledges any (crash => lost cache).
+    if (this.markServing(role)) await this.saveRecord();
+  }
+
+  /** Sets the record's `serving` mark for `role`; true if it changed (and must be saved). */
+  private markServing(role: Role): boolean {
     const active = serves(role) || role === 'target';
-    if (active !== this.record.serving) {
-      this.record = { ...this.record, serving: active };
-      await this.saveRecord();
-    }
+    if (active === this.record.serving) return false;
+    this.record = { ...this.record, serving: active };
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -210,6 +214,7 @@ export class MirroredVolume implements BlockDevice {
       this.unsure.clear();
       this.changed.clear();
       this.record = { ...this.record, bitmapBase: null, peerNeedsFull: false };
+      this.markServing('serving');
       await this.saveRecord();
       this.bitmapDirty = true;
       await this.setRole('serving', 'met partner, copies in sync');
@@ -224,10 +229,13 @@ export class MirroredVolume implements BlockDevice {
         set.merge(this.unsure);
         set.merge(peerUnsure);
       }
+      // One durable save for the decision and the new role's mark (a meeting is on the rejoin path).
+      this.markServing('source');
       await this.saveRecord();
       await this.setRole('source', `met partner, ${decision.recovery} recovery of its copy`);
       this.startRecovery(decision.recovery, set);
     } else {
+      this.markServing('target');
       await this.saveRecord();
       await this.setRole('target', `met partner, ${decision.recovery} recovery from it`);
     }
