@@ -3,7 +3,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,6 +14,7 @@ import { checkLoopSupport, detachLoopDevices } from '../storage/index.js';
 import type { GroupReport } from '../supervisor/supervisor.js';
 import { writeJsonAtomic } from '../util/atomic-file.js';
 import { ApiError, callJson } from '../util/json-http.js';
+import { releasePorts, reservePorts } from '../util/port-reservation.js';
 
 /** A command line that cannot run as given (exit 2). */
 class UsageError extends Error {}
@@ -69,27 +69,19 @@ async function call<T>(dir: string, method: 'GET' | 'POST', path: string, body?:
   }
 }
 
-/** Free TCP ports on 127.0.0.1, all distinct (held open until all are found). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = createServer();
-      await new Promise<void>((ok, fail) => {
-        s.once('error', fail);
-        s.listen(0, '127.0.0.1', () => ok());
-      });
-      servers.push(s);
-    }
-    return servers.map((s) => (s.address() as { port: number }).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  }
-}
-
-async function allocatePorts(config: GroupConfig): Promise<Record<string, ServerPorts>> {
+/** Ports for every server's management API and listening ports, reserved for the group in dir. */
+async function allocatePorts(config: GroupConfig, dir: string): Promise<Record<string, ServerPorts>> {
   const needs = config.servers.map((s) => s.ports.filter((p) => p.roles.includes('frontEnd') || p.roles.includes('mirror')).map((p) => p.name));
-  const pool = await freePorts(needs.reduce((n, names) => n + 1 + names.length, 0));
+  await releasePorts(dir); // an earlier group in this directory
+  let pool: number[];
+  try {
+    pool = await reservePorts(needs.reduce((n, names) => n + 1 + names.length, 0), dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENGINE_BAD_PORT_RANGE') throw new UsageError((error as Error).message);
+    if (code === 'ENGINE_NO_FREE_PORTS') throw new CommandError(code, (error as Error).message);
+    throw error;
+  }
   return Object.fromEntries(
     config.servers.map((s, i) => [s.name, { management: pool.shift()!, ports: Object.fromEntries(needs[i]!.map((p) => [p, pool.shift()!])) }]),
   );
@@ -126,7 +118,7 @@ async function groupUp(args: string[]): Promise<number> {
   }
   await mkdir(dir, { recursive: true });
   await writeJsonAtomic(join(dir, 'group.json'), { ...config, name: `${config.name}-${Math.random().toString(36).slice(2, 8)}` });
-  await writeJsonAtomic(join(dir, 'ports.json'), await allocatePorts(config));
+  await writeJsonAtomic(join(dir, 'ports.json'), await allocatePorts(config, dir));
   await rm(join(dir, 'supervisor.json'), { force: true });
 
   const log = openSync(join(dir, 'supervisor.log'), 'a');
@@ -146,7 +138,10 @@ async function groupUp(args: string[]): Promise<number> {
     for (let i = 0; ; i++) {
       const rt = readRuntime(dir);
       if (rt) break;
-      if (exited) throw new CommandError('ENGINE_GROUP_FAILED', `the group did not come up:\n${tail()}`);
+      if (exited) {
+        await releasePorts(dir);
+        throw new CommandError('ENGINE_GROUP_FAILED', `the group did not come up:\n${tail()}`);
+      }
       if (progress && i % 10 === 0) process.stderr.write(`\rstarting ${config.servers.length} servers in ${dir} ...`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -197,6 +192,7 @@ async function groupDown(args: string[]): Promise<number> {
     if (detached.length > 0) err(`detached ${detached.join(', ')}`);
   }
   await rm(join(dir, 'supervisor.json'), { force: true });
+  await releasePorts(dir);
   out(`group in ${dir} is down`);
   return 0;
 }
