@@ -7,7 +7,7 @@
 // chosen outside the ephemeral range, and each is recorded in a machine-wide registry (one file
 // per port, created exclusively) so that two groups never choose the same one.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -129,7 +129,8 @@ export async function reservePorts(n: number, owner: string, opts: ReserveOption
   const registry = opts.registry ?? defaultRegistry();
   const [lo, hi] = opts.range ?? portRange();
   const who = resolve(owner);
-  await mkdir(registry, { recursive: true, mode: 0o1777 });
+  await mkdir(registry, { recursive: true });
+  await chmod(registry, 0o1777).catch(() => {}); // shared by every user's groups, like /tmp (umask would narrow mkdir's mode)
   const held: Server[] = [];
   const ports: number[] = [];
   try {
