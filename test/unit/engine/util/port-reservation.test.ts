@@ -88,7 +88,7 @@ describe('port reservation for a group', () => {
     expect(await reservePorts(16, groupDir('b'), { registry, range })).toHaveLength(16);
   });
 
-  it('takes over a reservation whose group is gone, but not a fresh one whose group is still being written', async () => {
+  it('PRT-2 a new group can take over the ports of a group that is gone, but not fresh ones whose group is still being written', async () => {
     const [lo] = await smallRange();
     const range: [number, number] = [lo, lo + 15];
     const gone = groupDir('gone');
@@ -100,7 +100,7 @@ describe('port reservation for a group', () => {
     expect(await reservePorts(16, groupDir('b'), { registry, range })).toHaveLength(16);
   });
 
-  it('SANSPEC_PORT_RANGE chooses the range; a bad one is refused with a stable code', () => {
+  it('PRT-2 SANSPEC_PORT_RANGE chooses the range the listeners use; a bad one is refused with a stable code', () => {
     expect(portRange('20000-20999')).toEqual([20000, 20999]);
     for (const bad of ['80-90', '20000-20001', 'x', '30000-70000']) {
       expect(() => portRange(bad)).toThrow(expect.objectContaining({ code: 'ENGINE_BAD_PORT_RANGE' }));
