@@ -49,8 +49,16 @@ const timed = ['--time_based', `--runtime=${RUNTIME_SECONDS}`, `--ramp_time=${RA
 const WORKLOADS: readonly Workload[] = [
   { label: '1 MiB sequential write, QD 4', side: 'write', args: ['--rw=write', '--bs=1M', '--iodepth=4', ...timed] },
   { label: '1 MiB sequential read, QD 4', side: 'read', args: ['--rw=read', '--bs=1M', '--iodepth=4', ...timed] },
-  { label: '4 KiB random write, QD 16', side: 'write', args: ['--rw=randwrite', '--bs=4k', '--iodepth=16', '--norandommap', '--randrepeat=0', ...timed] },
-  { label: '4 KiB random read, QD 16', side: 'read', args: ['--rw=randread', '--bs=4k', '--iodepth=16', '--norandommap', '--randrepeat=0', ...timed] },
+  {
+    label: '4 KiB random write, QD 16',
+    side: 'write',
+    args: ['--rw=randwrite', '--bs=4k', '--iodepth=16', '--norandommap', '--randrepeat=0', ...timed],
+  },
+  {
+    label: '4 KiB random read, QD 16',
+    side: 'read',
+    args: ['--rw=randread', '--bs=4k', '--iodepth=16', '--norandommap', '--randrepeat=0', ...timed],
+  },
 ];
 const RANDOM_WRITE = WORKLOADS[2]!;
 const RANDOM_READ = WORKLOADS[3]!;
@@ -101,12 +109,22 @@ export function hasTool(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 }
 
-export function run(cmd: string, args: readonly string[], options: { cwd?: string; timeoutMs?: number } = {}): Promise<{ stdout: string; stderr: string }> {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * MiB, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${cmd} ${args.join(' ')} failed (${error.code ?? error.signal ?? error.message}):\n${stderr}${stdout}`.trim()));
-      else resolve({ stdout, stderr });
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * MiB, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        if (error)
+          reject(new Error(`${cmd} ${args.join(' ')} failed (${error.code ?? error.signal ?? error.message}):\n${stderr}${stdout}`.trim()));
+        else resolve({ stdout, stderr });
+      },
+    );
   });
 }
 
@@ -126,7 +144,8 @@ export function freePort(): Promise<number> {
 async function waitListening(port: number, child: ChildProcess, name: string, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before listening:\n${stderr()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before listening:\n${stderr()}`);
     const ok = await new Promise<boolean>((resolve) => {
       const probe = netConnect({ host: '127.0.0.1', port });
       probe.once('error', () => resolve(false));
@@ -206,7 +225,13 @@ async function startNbdkit(root: string, cleanup: Cleanup): Promise<Target> {
   const file = join(root, 'nbdkit.img');
   await prepareBackingFile(file);
   const port = await freePort();
-  const child = await startServerProcess(cleanup, 'nbdkit', 'nbdkit', ['--foreground', '--exit-with-parent', '-i', '127.0.0.1', '--port', String(port), 'file', file], port);
+  const child = await startServerProcess(
+    cleanup,
+    'nbdkit',
+    'nbdkit',
+    ['--foreground', '--exit-with-parent', '-i', '127.0.0.1', '--port', String(port), 'file', file],
+    port,
+  );
   return { label: 'nbdkit file', uri: `nbd://127.0.0.1:${port}/`, pid: () => child.pid! };
 }
 
@@ -227,24 +252,40 @@ export const fioChildren = new Set<ChildProcess>();
 
 /** Runs one fio job (one connection) against `uri`; returns the side of its JSON report. */
 export function fio(cwd: string, name: string, uri: string, args: readonly string[], side: 'read' | 'write'): Promise<FioSide> {
-  const all = [`--name=${name}`, '--ioengine=nbd', `--uri=${uri}`, `--size=${DISK_BYTES}`, '--numjobs=1', '--direct=0', '--output-format=json', ...args];
+  const all = [
+    `--name=${name}`,
+    '--ioengine=nbd',
+    `--uri=${uri}`,
+    `--size=${DISK_BYTES}`,
+    '--numjobs=1',
+    '--direct=0',
+    '--output-format=json',
+    ...args,
+  ];
   return new Promise((resolve, reject) => {
-    const child = execFile('fio', all, { cwd, timeout: (RUNTIME_SECONDS + RAMP_SECONDS + 120) * 1000, maxBuffer: 64 * MiB, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      fioChildren.delete(child);
-      if (error) {
-        reject(new Error(`fio ${all.join(' ')} failed (${error.code ?? error.signal}):\n${stderr}${stdout.slice(-2000)}`));
-        return;
-      }
-      try {
-        // The nbd ioengine prints "fio: connected to NBD server" on stdout before the JSON.
-        const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { jobs: Array<{ error: number } & Record<'read' | 'write', FioSide>> };
-        const job = report.jobs[0];
-        if (!job || job.error !== 0) throw new Error(`fio job error ${job?.error}: ${stderr}`);
-        resolve(job[side]);
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    });
+    const child = execFile(
+      'fio',
+      all,
+      { cwd, timeout: (RUNTIME_SECONDS + RAMP_SECONDS + 120) * 1000, maxBuffer: 64 * MiB, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        fioChildren.delete(child);
+        if (error) {
+          reject(new Error(`fio ${all.join(' ')} failed (${error.code ?? error.signal}):\n${stderr}${stdout.slice(-2000)}`));
+          return;
+        }
+        try {
+          // The nbd ioengine prints "fio: connected to NBD server" on stdout before the JSON.
+          const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
+            jobs: Array<{ error: number } & Record<'read' | 'write', FioSide>>;
+          };
+          const job = report.jobs[0];
+          if (job?.error !== 0) throw new Error(`fio job error ${job?.error}: ${stderr}`);
+          resolve(job[side]);
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      },
+    );
     fioChildren.add(child);
   });
 }
@@ -275,7 +316,8 @@ async function measure(cwd: string, target: Target, w: Workload): Promise<Sample
   };
 }
 
-export const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a');
+export const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
 const latency = (us: number) => (us >= 10_000 ? `${fmt(us / 1000, 1)} ms` : `${fmt(us)} µs`);
 
 /** fio against the engine, nbdkit and qemu-nbd, side by side; returns the markdown section. */
@@ -313,7 +355,9 @@ export async function engineSection(): Promise<string> {
       for (const w of WORKLOADS) {
         for (const t of targets) {
           const s = await measure(cwd, t, w);
-          process.stderr.write(`  round ${round} ${w.label} ${t.label}: ${fmt(s.iops)} IOPS, ${fmt(s.mibPerSecond, 1)} MiB/s, p99 ${latency(s.p99us)}, CPU ${fmt(s.cpuPercent)}%\n`);
+          process.stderr.write(
+            `  round ${round} ${w.label} ${t.label}: ${fmt(s.iops)} IOPS, ${fmt(s.mibPerSecond, 1)} MiB/s, p99 ${latency(s.p99us)}, CPU ${fmt(s.cpuPercent)}%\n`,
+          );
           samples.set(key(t, w), [...(samples.get(key(t, w)) ?? []), s]);
         }
       }
@@ -321,7 +365,9 @@ export async function engineSection(): Promise<string> {
     const sorted = (t: Target, w: Workload): Sample[] => [...samples.get(key(t, w))!].sort((a, b) => b.iops - a.iops);
     const best = (t: Target, w: Workload): Sample => sorted(t, w)[0]!;
     const fsType = spawnSync('findmnt', ['-n', '-o', 'FSTYPE', '-T', root], { encoding: 'utf8' }).stdout?.trim() || 'file system unknown';
-    const qemuVersion = withQemu ? spawnSync('qemu-nbd', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]!.trim() : 'not installed';
+    const qemuVersion = withQemu
+      ? spawnSync('qemu-nbd', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]!.trim()
+      : 'not installed';
 
     const lines = [
       '## Engine I/O against nbdkit and qemu-nbd (issue: engine performance)',
@@ -337,8 +383,8 @@ export async function engineSection(): Promise<string> {
       'through the sanspec host client writes back what the run left dirty (not measured). Reported: the better of',
       `the ${ROUNDS} runs by IOPS, with latency and CPU from that same run; the other run's IOPS is in parentheses`,
       "(the spread shows how noisy the machine was). p99 is fio's completion latency",
-      '(`clat_ns` percentile 99.000000). Server CPU is the serving process\'s user + system time (all threads;',
-      'for the engine, the storage server process of s1) over the fio run\'s wall time, in % of one core.',
+      "(`clat_ns` percentile 99.000000). Server CPU is the serving process's user + system time (all threads;",
+      "for the engine, the storage server process of s1) over the fio run's wall time, in % of one core.",
       `Load average (1 min) when the section started: ${loadStart.toFixed(2)}; when it ended: ${loadavg()[0]!.toFixed(2)}.`,
       '',
       '| workload | server | IOPS | MiB/s | p99 latency | server CPU % |',
@@ -347,15 +393,23 @@ export async function engineSection(): Promise<string> {
     for (const w of WORKLOADS) {
       for (const t of targets) {
         const s = best(t, w);
-        const others = sorted(t, w).slice(1).map((o) => fmt(o.iops)).join(', ');
-        lines.push(`| ${w.label} | ${t.label} | ${fmt(s.iops)}${others ? ` (${others})` : ''} | ${fmt(s.mibPerSecond, 1)} | ${latency(s.p99us)} | ${fmt(s.cpuPercent)} |`);
+        const others = sorted(t, w)
+          .slice(1)
+          .map((o) => fmt(o.iops))
+          .join(', ');
+        lines.push(
+          `| ${w.label} | ${t.label} | ${fmt(s.iops)}${others ? ` (${others})` : ''} | ${fmt(s.mibPerSecond, 1)} | ${latency(s.p99us)} | ${fmt(s.cpuPercent)} |`,
+        );
       }
     }
     const [engine, nbdkit] = targets as [Target, Target];
     const ratio = (t: Target, w: Workload) => best(t, w).iops / best(nbdkit, w).iops;
     lines.push('', 'Ratios of IOPS against nbdkit, measured side by side in this run:', '');
     for (const w of WORKLOADS) {
-      const others = targets.slice(2).map((t) => `, ${t.label} ${ratio(t, w).toFixed(2)}x`).join('');
+      const others = targets
+        .slice(2)
+        .map((t) => `, ${t.label} ${ratio(t, w).toFixed(2)}x`)
+        .join('');
       lines.push(`- ${w.label}: sanspec engine ${ratio(engine, w).toFixed(2)}x${others}`);
     }
     const goal = (w: Workload, min: number, what: string) => {

@@ -13,7 +13,10 @@ import { Cleanup, fio, fmt, hasTool, MiB, run, SANSPEC, settle } from './engine-
 
 const DISK_MIB = 1024;
 const CONFIG = {
-  servers: [{ name: 's1', cache: { mode: 'writeBack', sizeMiB: 256 } }, { name: 's2', cache: { mode: 'writeBack', sizeMiB: 256 } }],
+  servers: [
+    { name: 's1', cache: { mode: 'writeBack', sizeMiB: 256 } },
+    { name: 's2', cache: { mode: 'writeBack', sizeMiB: 256 } },
+  ],
   hosts: ['h1'],
   virtualDisks: [
     { name: 'm1', kind: 'mirrored', copies: ['s1', 's2'], sizeMiB: DISK_MIB },
@@ -40,7 +43,11 @@ async function startGroup(root: string, cleanup: Cleanup): Promise<Group> {
   const url = (JSON.parse(up.stdout) as { supervisor: string }).supervisor;
   const ports = JSON.parse(readFileSync(join(dir, 'ports.json'), 'utf8')) as Record<string, { ports: Record<string, number> }>;
   const call = async (method: string, path: string) => {
-    const res = await fetch(`${url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: method === 'POST' ? '{}' : undefined,
+    });
     const body = (await res.json()) as { error?: { code: string; message: string } };
     if (!res.ok) throw new Error(`${path}: ${body.error?.code} ${body.error?.message}`);
     return body;
@@ -51,7 +58,9 @@ async function startGroup(root: string, cleanup: Cleanup): Promise<Group> {
     uri: (vdisk, server) => `nbd://127.0.0.1:${ports[server]!.ports.fe1}/${vdisk}`,
     post: async (path) => void (await call('POST', path)),
     mirror: async () => {
-      const r = (await call('GET', '/status')) as unknown as { status: { virtualDisks: Array<{ name: string; status: string; copies: Array<{ dataStatus: string }> }> } };
+      const r = (await call('GET', '/status')) as unknown as {
+        status: { virtualDisks: Array<{ name: string; status: string; copies: Array<{ dataStatus: string }> }> };
+      };
       const m = r.status.virtualDisks.find((v) => v.name === 'm1')!;
       return { status: m.status, copies: m.copies.map((c) => c.dataStatus) };
     },
@@ -105,7 +114,16 @@ export async function mirrorSection(): Promise<string> {
       await fio(cwd, 'precondition', t.uri, ['--rw=write', '--bs=1M', '--iodepth=4', '--end_fsync=1'], 'write');
       await settle(t as never);
     }
-    const randwrite = ['--rw=randwrite', '--bs=4k', '--iodepth=16', '--norandommap', '--randrepeat=0', '--time_based', '--runtime=8', '--ramp_time=2'];
+    const randwrite = [
+      '--rw=randwrite',
+      '--bs=4k',
+      '--iodepth=16',
+      '--norandommap',
+      '--randrepeat=0',
+      '--time_based',
+      '--runtime=8',
+      '--ramp_time=2',
+    ];
     const iops: Record<string, number[]> = { m1: [], v1: [] };
     for (let round = 0; round < 2; round++) {
       for (const t of [m1, v1]) {
@@ -151,7 +169,9 @@ export async function mirrorSection(): Promise<string> {
       await until('writes through s2', async () => w.stats().writesOk > acked + 2000);
       const history = await w.stop();
       pauses[event] = w.stats().longestPauseMs;
-      process.stderr.write(`  longest pause across ${event} of s1: ${fmt(pauses[event]!)} ms (before: ${fmt(before)} ms, ${history.entries.length} operations)\n`);
+      process.stderr.write(
+        `  longest pause across ${event} of s1: ${fmt(pauses[event]!)} ms (before: ${fmt(before)} ms, ${history.entries.length} operations)\n`,
+      );
       if (event === 'crash') await g.post('/servers/s1/power-on');
       await g.post('/servers/s1/start');
       await until('m1 online', async () => (await g.mirror()).status === 'online');
@@ -198,8 +218,24 @@ export async function mirrorSection(): Promise<string> {
 
     // 4. Full recovery bandwidth against the backing file system's sequential bandwidth.
     const file = join(root, 'fio-seq.img');
-    const seq = await run('fio', ['--name=seq', `--filename=${file}`, '--rw=write', '--bs=1M', `--size=${DISK_MIB}M`, '--ioengine=psync', '--direct=0', '--end_fsync=1', '--output-format=json'], { cwd, timeoutMs: 300_000 });
-    const seqMiBs = (JSON.parse(seq.stdout.slice(seq.stdout.indexOf('{'))) as { jobs: Array<{ write: { bw_bytes: number } }> }).jobs[0]!.write.bw_bytes / MiB;
+    const seq = await run(
+      'fio',
+      [
+        '--name=seq',
+        `--filename=${file}`,
+        '--rw=write',
+        '--bs=1M',
+        `--size=${DISK_MIB}M`,
+        '--ioengine=psync',
+        '--direct=0',
+        '--end_fsync=1',
+        '--output-format=json',
+      ],
+      { cwd, timeoutMs: 300_000 },
+    );
+    const seqMiBs =
+      (JSON.parse(seq.stdout.slice(seq.stdout.indexOf('{'))) as { jobs: Array<{ write: { bw_bytes: number } }> }).jobs[0]!.write.bw_bytes /
+      MiB;
     const fullMiBs = DISK_MIB / (fullMs / 1000);
     lines.push(
       `Full recovery bandwidth: ${fmt(fullMiBs, 1)} MiB/s against ${fmt(seqMiBs, 1)} MiB/s for fio's own 1 MiB sequential write of`,

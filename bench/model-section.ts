@@ -72,7 +72,9 @@ export async function modelSection(): Promise<string> {
       ratios.push(
         `- ${topology}: sanspec explore ${(rate(explore.median) / rate(graph.median)).toFixed(1)}x and sanspec check ${(rate(check.median) / rate(graph.median)).toFixed(1)}x the states per second of xstate/graph (goal: at least 10x); both found ${fmt(graph.median.states)} states.`,
       );
-      ratios.push(`- ${topology}: complete check in ${fmt(check.median.ms)} ms median, ${fmt(check.worst.ms)} ms slowest (goal: under 1 s).`);
+      ratios.push(
+        `- ${topology}: complete check in ${fmt(check.median.ms)} ms median, ${fmt(check.worst.ms)} ms slowest (goal: under 1 s).`,
+      );
     }
   }
   return [...lines, '', ...ratios].join('\n');

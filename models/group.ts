@@ -71,7 +71,13 @@ export const defaultMachines: GroupMachines = {
 /** Builds the composed model of a topology (validated first). */
 export function createGroupModel(topology: Topology, machines: Partial<GroupMachines> = {}): GroupModel {
   assertTopology(topology);
-  const { server: serverLogic, port: portLogic, path: pathLogic, single: singleLogic, mirror: mirrorLogic } = {
+  const {
+    server: serverLogic,
+    port: portLogic,
+    path: pathLogic,
+    single: singleLogic,
+    mirror: mirrorLogic,
+  } = {
     ...defaultMachines,
     ...machines,
   };
@@ -85,7 +91,10 @@ export function createGroupModel(topology: Topology, machines: Partial<GroupMach
   const portsOf = new Map<string, number[]>();
   const frontEndPort = new Map<string, string>();
   for (const s of topology.servers) {
-    portsOf.set(s.name, s.ports.map((p) => add(new Component('port', `${s.name}/${p.name}`, portLogic, { server: s.name, ...p }))));
+    portsOf.set(
+      s.name,
+      s.ports.map((p) => add(new Component('port', `${s.name}/${p.name}`, portLogic, { server: s.name, ...p }))),
+    );
     frontEndPort.set(s.name, s.ports.find((p) => p.roles.includes('frontEnd'))!.name);
   }
   const vdisksOn = (server: string) =>
@@ -105,7 +114,8 @@ export function createGroupModel(topology: Topology, machines: Partial<GroupMach
   const mirrorsOf = new Map<string, number[]>();
   const links: MirrorLink[] = [];
   const linkOf = new Map<number, number>();
-  const linkIdx = (a: string, b: string) => links.findIndex((l) => (l.servers[0] === a && l.servers[1] === b) || (l.servers[0] === b && l.servers[1] === a));
+  const linkIdx = (a: string, b: string) =>
+    links.findIndex((l) => (l.servers[0] === a && l.servers[1] === b) || (l.servers[0] === b && l.servers[1] === a));
   for (const v of topology.virtualDisks) {
     if (v.kind === 'single') {
       const i = add(new Component('single', v.name, singleLogic, { name: v.name, server: v.server }));
@@ -146,7 +156,15 @@ export function createGroupModel(topology: Topology, machines: Partial<GroupMach
     { type: 'virtualizationStopped', crashed: true } as EventObject,
   ];
   const noteKind = (n: EventObject): number =>
-    n.type === 'powerOn' ? 0 : n.type === 'powerOff' ? 1 : n.type === 'virtualizationStarted' ? 2 : (n as { crashed?: boolean }).crashed ? 4 : 3;
+    n.type === 'powerOn'
+      ? 0
+      : n.type === 'powerOff'
+        ? 1
+        : n.type === 'virtualizationStarted'
+          ? 2
+          : (n as { crashed?: boolean }).crashed
+            ? 4
+            : 3;
   const copiesDownEvents = new Map<string, EventObject>();
   const copiesDown = (copies: CopyDown[]): EventObject => {
     const key = JSON.stringify(copies);
@@ -260,7 +278,12 @@ export function createGroupModel(topology: Topology, machines: Partial<GroupMach
   };
 
   // Servers are the first components, so a server's component index is its position.
-  const serverCommand = (state: GroupState, server: string, event: EventObject, downs: Map<number, CopyDown[]> | null): Refusal | number[] => {
+  const serverCommand = (
+    state: GroupState,
+    server: string,
+    event: EventObject,
+    downs: Map<number, CopyDown[]> | null,
+  ): Refusal | number[] => {
     const part = serverIdx.get(server);
     if (part === undefined) return unknownName('server', server);
     const r = command(state, part, event);
@@ -375,8 +398,10 @@ export function createGroupModel(topology: Topology, machines: Partial<GroupMach
   };
 
   const initial = [...components.map((c) => c.initial), ...links.map(() => 1)];
-  refreshAccess(initial.map(() => -1), initial);
-
+  refreshAccess(
+    initial.map(() => -1),
+    initial,
+  );
 
   return {
     topology,

@@ -110,8 +110,7 @@ function mapCopies(ctx: Ctx, f: (c: CopyContext) => Partial<CopyContext>): Pick<
  */
 function copiesDown(ctx: Ctx, downs: readonly CopyDown[], inService: boolean): Pick<Ctx, 'copies'> {
   const going = new Set(downs.map((d) => d.server));
-  const survivorServes =
-    inService && ctx.linkUp && ctx.copies.some((o) => !going.has(o.server) && serving(o));
+  const survivorServes = inService && ctx.linkUp && ctx.copies.some((o) => !going.has(o.server) && serving(o));
   return mapCopies(ctx, (c) => {
     const down = downs.find((d) => d.server === c.server);
     if (!down || !c.up) return {};
@@ -134,9 +133,7 @@ function decide(ctx: Ctx): Pick<Ctx, 'copies'> {
     return mapCopies(ctx, (c) => (c.lostCache ? { data: 'staleFull', lostCache: false } : {}));
   }
   const sourceLost = current.some((c) => c.lostCache);
-  return mapCopies(ctx, (c) =>
-    c.data === 'current' ? { lostCache: false } : sourceLost ? { data: 'staleFull' } : {},
-  );
+  return mapCopies(ctx, (c) => (c.data === 'current' ? { lostCache: false } : sourceLost ? { data: 'staleFull' } : {}));
 }
 
 /**
@@ -155,9 +152,7 @@ function write(ctx: Ctx): Pick<Ctx, 'copies'> {
  */
 function rejoin(ctx: Ctx, server: string): Pick<Ctx, 'copies'> {
   const cutOff = !ctx.linkUp && ctx.copies.some((o) => o.server !== server && serving(o));
-  return mapCopies(ctx, (c) =>
-    c.server !== server ? {} : cutOff && c.data === 'current' ? { up: true, data: 'staleLog' } : { up: true },
-  );
+  return mapCopies(ctx, (c) => (c.server !== server ? {} : cutOff && c.data === 'current' ? { up: true, data: 'staleLog' } : { up: true }));
 }
 
 /** MIR-13: the link failed between two serving copies: the preferred copy keeps host access. */
@@ -171,9 +166,7 @@ function linkDown(ctx: Ctx): Partial<Ctx> {
 
 /** MIR-11: the named copy comes online as the newest; every other copy gets full recovery from it. */
 function force(ctx: Ctx, server: string): Pick<Ctx, 'copies'> {
-  return mapCopies(ctx, (c) =>
-    c.server === server ? { data: 'current', lostCache: false } : { data: 'staleFull', lostCache: false },
-  );
+  return mapCopies(ctx, (c) => (c.server === server ? { data: 'current', lostCache: false } : { data: 'staleFull', lostCache: false }));
 }
 
 /** What a copy's server offers hosts for this disk, before the path's own state (PTH-3, MIR-13). */
@@ -203,8 +196,7 @@ export function mirrorDiskState(ctx: Ctx, phase: MirrorPhase): VirtualDiskState 
   return servingPhase(ctx) === 'inSync' ? 'online' : 'failedRedundancy';
 }
 
-const noAccess = (what: string) =>
-  refuse('MIR_NO_HOST_ACCESS', `host access to the virtual disk is disabled; ${what} is not possible`);
+const noAccess = (what: string) => refuse('MIR_NO_HOST_ACCESS', `host access to the virtual disk is disabled; ${what} is not possible`);
 
 /**
  * A mirrored virtual disk with two copies: failover and failback (MIR-2, PTH-3), change logs
@@ -263,7 +255,7 @@ export const mirrorMachine = setup({
     forceMirrorRecovery: [
       // MIR-11: forcing needs the named copy's server running.
       { guard: 'forcedCopyUp', target: '.serving', actions: 'force' },
-      { actions: refuse('MIR_COPY_SERVER_DOWN', 'the named copy\'s server is not running; start it first') },
+      { actions: refuse('MIR_COPY_SERVER_DOWN', "the named copy's server is not running; start it first") },
     ],
     write: { actions: noAccess('writing') },
     flush: { actions: noAccess('flushing') },
@@ -281,10 +273,7 @@ export const mirrorMachine = setup({
         // MIR-2, MIR-6: a server went down; the other copy keeps hosts going.
         copiesDown: { actions: 'copiesDownServing' },
         // MIR-13: no split brain, the preferred copy keeps host access.
-        linkDown: [
-          { guard: 'linkIsUp', actions: 'linkDown' },
-          { actions: refuse('LINK_ALREADY_DOWN', 'the mirror link is already down') },
-        ],
+        linkDown: [{ guard: 'linkIsUp', actions: 'linkDown' }, { actions: refuse('LINK_ALREADY_DOWN', 'the mirror link is already down') }],
         // MIR-1, MIR-3, MIR-5
         write: { actions: 'write' },
         // DS-3: a flush makes acknowledged writes durable on every serving copy; the status
@@ -310,9 +299,7 @@ export const mirrorMachine = setup({
           ],
           on: {
             recoveryComplete: {
-              actions: assign(({ context }) =>
-                mapCopies(context, (c) => (recovering(context, c) ? { data: 'current' } : {})),
-              ),
+              actions: assign(({ context }) => mapCopies(context, (c) => (recovering(context, c) ? { data: 'current' } : {}))),
             },
           },
         },

@@ -12,11 +12,7 @@ export interface SingleDiskContext {
   server: string;
 }
 
-export type SingleDiskEvent =
-  | { type: 'serverRunning' }
-  | { type: 'serverStopped' }
-  | { type: 'write' }
-  | { type: 'flush' };
+export type SingleDiskEvent = { type: 'serverRunning' } | { type: 'serverStopped' } | { type: 'write' } | { type: 'flush' };
 
 /**
  * A single virtual disk: accessible iff its server runs (VD-1). Its data rules (VD-2: nothing

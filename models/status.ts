@@ -6,14 +6,7 @@ import { pathAlua, type PathContext } from './path-machine.js';
 import type { PortContext } from './port-machine.js';
 import type { ServerContext } from './server-machine.js';
 import type { SingleDiskContext } from './single-disk-machine.js';
-import type {
-  GroupStatus,
-  MirrorLinkStatus,
-  PathStatus,
-  PortStatus,
-  ServerStatus,
-  VirtualDiskStatus,
-} from './types.js';
+import type { GroupStatus, MirrorLinkStatus, PathStatus, PortStatus, ServerStatus, VirtualDiskStatus } from './types.js';
 
 type PowerValue = { power: 'off' | { on: 'running' | 'stopped' }; ups: 'mains' | 'battery' };
 

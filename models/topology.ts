@@ -124,7 +124,9 @@ export function topologyProblems(t: Topology): TopologyProblem[] {
     if (frontEnds === 0) bad(`servers[${i}].ports`, `server ${s.name} has no front-end port; hosts could not reach it`);
   });
   if (!Array.isArray(t.hosts) || t.hosts.length === 0) bad('hosts', 'needs at least one host');
-  (t.hosts ?? []).forEach((h, i) => checkName(`hosts[${i}]`, h));
+  (t.hosts ?? []).forEach((h, i) => {
+    checkName(`hosts[${i}]`, h);
+  });
   (t.virtualDisks ?? []).forEach((v, i) => {
     checkName(`virtualDisks[${i}].name`, v.name);
     if (v.kind === 'single') {

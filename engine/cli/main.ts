@@ -55,7 +55,8 @@ function readRuntime(dir: string): Runtime | undefined {
 
 function supervisorOf(dir: string): Runtime {
   const rt = readRuntime(dir);
-  if (!rt || !alive(rt.pid)) throw new CommandError('ENGINE_NO_GROUP', `no group is up in ${dir}; start one with: sanspec group up --dir ${dir}`);
+  if (!rt || !alive(rt.pid))
+    throw new CommandError('ENGINE_NO_GROUP', `no group is up in ${dir}; start one with: sanspec group up --dir ${dir}`);
   return rt;
 }
 
@@ -71,11 +72,16 @@ async function call<T>(dir: string, method: 'GET' | 'POST', path: string, body?:
 
 /** Ports for every server's management API and listening ports, reserved for the group in dir. */
 async function allocatePorts(config: GroupConfig, dir: string): Promise<Record<string, ServerPorts>> {
-  const needs = config.servers.map((s) => s.ports.filter((p) => p.roles.includes('frontEnd') || p.roles.includes('mirror')).map((p) => p.name));
+  const needs = config.servers.map((s) =>
+    s.ports.filter((p) => p.roles.includes('frontEnd') || p.roles.includes('mirror')).map((p) => p.name),
+  );
   await releasePorts(dir); // an earlier group in this directory
   let pool: number[];
   try {
-    pool = await reservePorts(needs.reduce((n, names) => n + 1 + names.length, 0), dir);
+    pool = await reservePorts(
+      needs.reduce((n, names) => n + 1 + names.length, 0),
+      dir,
+    );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENGINE_BAD_PORT_RANGE') throw new UsageError((error as Error).message);
@@ -83,7 +89,10 @@ async function allocatePorts(config: GroupConfig, dir: string): Promise<Record<s
     throw error;
   }
   return Object.fromEntries(
-    config.servers.map((s, i) => [s.name, { management: pool.shift()!, ports: Object.fromEntries(needs[i]!.map((p) => [p, pool.shift()!])) }]),
+    config.servers.map((s, i) => [
+      s.name,
+      { management: pool.shift()!, ports: Object.fromEntries(needs[i]!.map((p) => [p, pool.shift()!])) },
+    ]),
   );
 }
 
@@ -94,9 +103,11 @@ async function groupUp(args: string[]): Promise<number> {
   });
   const dir = resolve(values.dir ?? '.sanspec');
   const backend = values.backend;
-  if (backend !== undefined && backend !== 'file' && backend !== 'loop') throw new UsageError(`--backend must be file or loop (got ${backend})`);
+  if (backend !== undefined && backend !== 'file' && backend !== 'loop')
+    throw new UsageError(`--backend must be file or loop (got ${backend})`);
   const running = readRuntime(dir);
-  if (running && alive(running.pid)) throw new UsageError(`a group is already up in ${dir} (supervisor pid ${running.pid}); run: sanspec group down --dir ${dir}`);
+  if (running && alive(running.pid))
+    throw new UsageError(`a group is already up in ${dir} (supervisor pid ${running.pid}); run: sanspec group down --dir ${dir}`);
   let input: unknown = defaultConfigInput();
   if (values.config) {
     try {
@@ -123,7 +134,10 @@ async function groupUp(args: string[]): Promise<number> {
 
   const log = openSync(join(dir, 'supervisor.log'), 'a');
   const entry = fileURLToPath(new URL('../supervisor/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry, '--dir', dir], { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry, '--dir', dir], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
   closeSync(log);
   let exited = false;
   child.once('exit', () => (exited = true));
@@ -156,7 +170,10 @@ async function groupUp(args: string[]): Promise<number> {
     supervisor: readRuntime(dir)!.url,
     servers: Object.fromEntries(Object.entries(report.servers).map(([name, s]) => [name, { managementUrl: s.managementUrl }])),
     virtualDisks: Object.fromEntries(
-      config.virtualDisks.map((v) => [v.name, Object.values(report.servers).flatMap((s) => s.details?.exports.find((e) => e.vdisk === v.name)?.uris ?? [])]),
+      config.virtualDisks.map((v) => [
+        v.name,
+        Object.values(report.servers).flatMap((s) => s.details?.exports.find((e) => e.vdisk === v.name)?.uris ?? []),
+      ]),
     ),
   };
   if (values.json) {
@@ -207,7 +224,9 @@ async function serverCommand(args: string[]): Promise<number> {
   });
   const [action, name, event] = positionals;
   if (!action || !serverActions.includes(action) || !name) {
-    throw new UsageError(`usage: sanspec server ${serverActions.join('|')} NAME [--dir DIR]  (cache: --mode writeBack|writeThrough --size-mib N; ups: battery|mains|low)`);
+    throw new UsageError(
+      `usage: sanspec server ${serverActions.join('|')} NAME [--dir DIR]  (cache: --mode writeBack|writeThrough --size-mib N; ups: battery|mains|low)`,
+    );
   }
   const dir = resolve(values.dir ?? '.sanspec');
   let body: Record<string, unknown> = {};
@@ -225,17 +244,27 @@ function formatStatus(s: GroupStatus): string {
   const lines = ['servers'];
   for (const x of s.servers) {
     const pending = x.cache.pending ? ` (pending ${x.cache.pending})` : '';
-    lines.push(`  ${x.name}  power ${x.power}  ${x.state}  seen as ${x.seenAs}  cache ${x.cache.applied}${pending} effective ${x.cache.effective}  ups ${x.ups}`);
+    lines.push(
+      `  ${x.name}  power ${x.power}  ${x.state}  seen as ${x.seenAs}  cache ${x.cache.applied}${pending} effective ${x.cache.effective}  ups ${x.ups}`,
+    );
   }
   lines.push('virtual disks');
   for (const v of s.virtualDisks) {
-    lines.push(`  ${v.name}  ${v.kind}  ${v.status}  host access ${v.hostAccess}  ${v.copies.map((c) => `${c.server}=${c.dataStatus}${c.preferred && v.kind === 'mirrored' ? '(preferred)' : ''}`).join(' ')}`);
+    lines.push(
+      `  ${v.name}  ${v.kind}  ${v.status}  host access ${v.hostAccess}  ${v.copies.map((c) => `${c.server}=${c.dataStatus}${c.preferred && v.kind === 'mirrored' ? '(preferred)' : ''}`).join(' ')}`,
+    );
   }
   lines.push('paths');
-  for (const p of s.paths) lines.push(`  ${p.host} -> ${p.server}/${p.port}  ${p.online ? 'online' : 'offline'}  ${Object.entries(p.alua).map(([v, a]) => `${v}:${a}`).join(' ')}`);
+  for (const p of s.paths)
+    lines.push(
+      `  ${p.host} -> ${p.server}/${p.port}  ${p.online ? 'online' : 'offline'}  ${Object.entries(p.alua)
+        .map(([v, a]) => `${v}:${a}`)
+        .join(' ')}`,
+    );
   lines.push('ports');
   for (const p of s.ports) lines.push(`  ${p.server}/${p.name}  ${p.mode}  ${p.enabled ? 'enabled' : 'disabled'}`);
-  if (s.mirrorLinks.length > 0) lines.push('mirror links', ...s.mirrorLinks.map((l) => `  ${l.servers.join('-')}  ${l.up ? 'up' : 'down'}`));
+  if (s.mirrorLinks.length > 0)
+    lines.push('mirror links', ...s.mirrorLinks.map((l) => `  ${l.servers.join('-')}  ${l.up ? 'up' : 'down'}`));
   return lines.join('\n');
 }
 
@@ -252,7 +281,8 @@ async function status(args: string[]): Promise<number> {
 async function link(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { dir: { type: 'string' } } });
   const [action, a, b] = positionals;
-  if ((action !== 'cut' && action !== 'restore') || !a || !b) throw new UsageError('usage: sanspec link cut|restore SERVER SERVER [--dir DIR]');
+  if ((action !== 'cut' && action !== 'restore') || !a || !b)
+    throw new UsageError('usage: sanspec link cut|restore SERVER SERVER [--dir DIR]');
   await call(resolve(values.dir ?? '.sanspec'), 'POST', `/links/${a}/${b}/${action}`);
   out(`mirror link ${a}-${b}: ${action} done`);
   return 0;
@@ -267,9 +297,14 @@ async function site(args: string[]): Promise<number> {
 }
 
 async function mirror(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { dir: { type: 'string' }, copy: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { dir: { type: 'string' }, copy: { type: 'string' } },
+  });
   const [action, vdisk] = positionals;
-  if (action !== 'force-recovery' || !vdisk || !values.copy) throw new UsageError('usage: sanspec mirror force-recovery VDISK --copy SERVER [--dir DIR]');
+  if (action !== 'force-recovery' || !vdisk || !values.copy)
+    throw new UsageError('usage: sanspec mirror force-recovery VDISK --copy SERVER [--dir DIR]');
   await call(resolve(values.dir ?? '.sanspec'), 'POST', `/mirror/${encodeURIComponent(vdisk)}/force`, { copy: values.copy });
   out(`${vdisk}: the copy on ${values.copy} is online; the other copy gets full recovery from it (decision recorded in the server log)`);
   return 0;

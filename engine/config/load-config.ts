@@ -53,7 +53,12 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export function loadGroupConfig(input: unknown, options: { backend?: BackendKind; source?: string } = {}): GroupConfig {
   const problems: ConfigProblem[] = [];
   const bad = (field: string, problem: string) => problems.push({ field, problem });
-  const root: Obj = isObj(input) ? input : (bad('(root)', 'must be a JSON object'), {});
+  /** Records a problem and returns the value to go on with. */
+  const badThen = <T>(field: string, problem: string, fallback: T): T => {
+    bad(field, problem);
+    return fallback;
+  };
+  const root: Obj = isObj(input) ? input : badThen('(root)', 'must be a JSON object', {});
 
   const known = (o: Obj, field: string, keys: string[]) => {
     for (const k of Object.keys(o)) if (!keys.includes(k)) bad(field ? `${field}.${k}` : k, `unknown field (known: ${keys.join(', ')})`);
@@ -113,7 +118,14 @@ export function loadGroupConfig(input: unknown, options: { backend?: BackendKind
     const f = `servers[${i}]`;
     if (!isObj(s)) {
       bad(f, 'must be an object with at least a "name"');
-      return { name: `?${i}`, ports: defaultPorts(), autoRestartAttempts: 0, ups: false, cache: { ...DEFAULT_CACHE }, pool: { backend: 'file' } };
+      return {
+        name: `?${i}`,
+        ports: defaultPorts(),
+        autoRestartAttempts: 0,
+        ups: false,
+        cache: { ...DEFAULT_CACHE },
+        pool: { backend: 'file' },
+      };
     }
     known(s, f, ['name', 'ports', 'autoRestartAttempts', 'ups', 'cache', 'pool']);
     const portNames = new Set<string>();
@@ -121,7 +133,7 @@ export function loadGroupConfig(input: unknown, options: { backend?: BackendKind
       s.ports === undefined
         ? defaultPorts()
         : !Array.isArray(s.ports)
-          ? (bad(`${f}.ports`, 'must be an array of ports'), defaultPorts())
+          ? badThen(`${f}.ports`, 'must be an array of ports', defaultPorts())
           : s.ports.map((p, j) => {
               const pf = `${f}.ports[${j}]`;
               if (!isObj(p)) {
@@ -129,7 +141,10 @@ export function loadGroupConfig(input: unknown, options: { backend?: BackendKind
                 return { name: `?${j}`, roles: [], targetOnly: false, unixSocket: false };
               }
               known(p, pf, ['name', 'roles', 'targetOnly', 'unixSocket']);
-              const pname = typeof p.name === 'string' && /^[a-z][a-z0-9-]{0,15}$/.test(p.name) ? p.name : (bad(`${pf}.name`, 'must be a short lowercase name'), `?${j}`);
+              const pname =
+                typeof p.name === 'string' && /^[a-z][a-z0-9-]{0,15}$/.test(p.name)
+                  ? p.name
+                  : badThen(`${pf}.name`, 'must be a short lowercase name', `?${j}`);
               if (portNames.has(pname)) bad(`${pf}.name`, `port ${pname} is used twice`);
               portNames.add(pname);
               const roles = Array.isArray(p.roles) ? p.roles : [];
@@ -140,9 +155,15 @@ export function loadGroupConfig(input: unknown, options: { backend?: BackendKind
               if (targetOnly && (!roles.includes('mirror') || roles.includes('backEnd'))) {
                 bad(`${pf}.targetOnly`, 'only a mirror port without the back-end role can be set to Target Only');
               }
-              return { name: pname, roles: roles as PortConfig['roles'], targetOnly, unixSocket: bool(`${pf}.unixSocket`, p.unixSocket, false) };
+              return {
+                name: pname,
+                roles: roles as PortConfig['roles'],
+                targetOnly,
+                unixSocket: bool(`${pf}.unixSocket`, p.unixSocket, false),
+              };
             });
-    if (!ports.some((p) => p.roles.includes('frontEnd'))) bad(`${f}.ports`, 'needs a port with the frontEnd role; hosts could not reach the server');
+    if (!ports.some((p) => p.roles.includes('frontEnd')))
+      bad(`${f}.ports`, 'needs a port with the frontEnd role; hosts could not reach the server');
     const pool = isObj(s.pool) ? s.pool : {};
     if (s.pool !== undefined && !isObj(s.pool)) bad(`${f}.pool`, 'must be an object like {"backend": "file"}');
     return {
@@ -156,7 +177,9 @@ export function loadGroupConfig(input: unknown, options: { backend?: BackendKind
   });
   const serverNames = new Set(servers.map((s) => s.name));
 
-  const hosts = Array.isArray(root.hosts) ? root.hosts.map((h, i) => name(`hosts[${i}]`, h)) : (bad('hosts', 'must be a list of host names'), []);
+  const hosts = Array.isArray(root.hosts)
+    ? root.hosts.map((h, i) => name(`hosts[${i}]`, h))
+    : badThen('hosts', 'must be a list of host names', []);
   if (Array.isArray(root.hosts) && hosts.length === 0) bad('hosts', 'needs at least one host');
 
   const disksIn = root.virtualDisks;
@@ -193,7 +216,12 @@ export function loadGroupConfig(input: unknown, options: { backend?: BackendKind
   const mirror = isObj(root.mirror) ? root.mirror : {};
   if (root.mirror !== undefined) known(mirror, 'mirror', ['heartbeatMs', 'deadAfterMs']);
   const config: GroupConfig = {
-    name: typeof root.name === 'string' && NAME.test(root.name) ? root.name : root.name === undefined ? 'group' : (bad('name', 'must be a lowercase name'), 'group'),
+    name:
+      typeof root.name === 'string' && NAME.test(root.name)
+        ? root.name
+        : root.name === undefined
+          ? 'group'
+          : badThen('name', 'must be a lowercase name', 'group'),
     servers,
     hosts,
     virtualDisks,

@@ -32,7 +32,16 @@ export function newGen(server: string): string {
 
 /** The first record of a copy: both copies of a new disk start in sync (zeros on both). */
 export function initialRecord(vdisk: string): GenerationRecord {
-  return { version: 1, gen: `${vdisk}-initial`, history: [], bitmapBase: null, peerNeedsFull: false, serving: false, lostCache: false, forced: null };
+  return {
+    version: 1,
+    gen: `${vdisk}-initial`,
+    history: [],
+    bitmapBase: null,
+    peerNeedsFull: false,
+    serving: false,
+    lostCache: false,
+    forced: null,
+  };
 }
 
 /** This copy moves to a new generation (it serves without its partner). */
@@ -68,8 +77,10 @@ export function decide(self: GenerationRecord, peer: GenerationRecord): Decision
   }
   const from = (newer: GenerationRecord, older: GenerationRecord): 'log' | 'full' =>
     newer.bitmapBase === older.gen && !newer.peerNeedsFull && !newer.lostCache && !older.lostCache ? 'log' : 'full';
-  if (self.history.includes(peer.gen) && !peer.history.includes(self.gen)) return { kind: 'recover', source: 'self', recovery: from(self, peer) };
-  if (peer.history.includes(self.gen) && !self.history.includes(peer.gen)) return { kind: 'recover', source: 'peer', recovery: from(peer, self) };
+  if (self.history.includes(peer.gen) && !peer.history.includes(self.gen))
+    return { kind: 'recover', source: 'self', recovery: from(self, peer) };
+  if (peer.history.includes(self.gen) && !self.history.includes(peer.gen))
+    return { kind: 'recover', source: 'peer', recovery: from(peer, self) };
   if (self.forced && self.forced.at > (peer.forced?.at ?? '')) return { kind: 'recover', source: 'self', recovery: 'full' };
   if (peer.forced && peer.forced.at > (self.forced?.at ?? '')) return { kind: 'recover', source: 'peer', recovery: 'full' };
   return { kind: 'undecidable', reason: `the copies hold unrelated generations ${self.gen} and ${peer.gen}` };

@@ -132,7 +132,10 @@ export class LinkConnection {
       try {
         this.owner.onFrame(this, frame);
       } catch (err) {
-        this.close('internal-error', `handling a ${frame.kind} frame failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        this.close(
+          'internal-error',
+          `handling a ${frame.kind} frame failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        );
         return;
       }
       if (this.isClosed) return; // the frame's handling closed the connection

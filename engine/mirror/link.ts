@@ -102,7 +102,8 @@ function checkInteger(what: string, value: number | undefined, fallback: number,
 
 function checkAddress(what: string, value: MirrorAddress | undefined, minPort: number, needed: string): MirrorAddress {
   if (value === undefined) throw invalid(`${what} is required ${needed}`);
-  if (typeof value.host !== 'string' || value.host.length === 0) throw invalid(`${what}.host must be a host name or address, got ${JSON.stringify(value.host)}`);
+  if (typeof value.host !== 'string' || value.host.length === 0)
+    throw invalid(`${what}.host must be a host name or address, got ${JSON.stringify(value.host)}`);
   if (!Number.isSafeInteger(value.port) || value.port < minPort || value.port > 65535) {
     throw invalid(`${what}.port must be an integer from ${minPort} to 65535, got ${value.port}`);
   }
@@ -241,7 +242,9 @@ class Link implements MirrorLink {
         server.on('error', () => {});
         if (this.closed) {
           server.close();
-          reject(new MirrorLinkError('MIRROR_LISTEN_FAILED', `mirror link ${this.self}<-${this.peer} was closed while binding ${host}:${port}`));
+          reject(
+            new MirrorLinkError('MIRROR_LISTEN_FAILED', `mirror link ${this.self}<-${this.peer} was closed while binding ${host}:${port}`),
+          );
           return;
         }
         this.server = server;
@@ -308,7 +311,7 @@ class Link implements MirrorLink {
       }
     }
     const server = this.server;
-    if (server !== undefined && server.listening) waits.push(new Promise<void>((resolve) => server.close(() => resolve())));
+    if (server?.listening) waits.push(new Promise<void>((resolve) => server.close(() => resolve())));
     await Promise.all(waits);
   }
 
@@ -478,12 +481,19 @@ class Link implements MirrorLink {
     const old = this.live;
     if (old !== undefined) {
       // Never two live connections for one pair: the newer, fully handshaken one wins.
-      void old.finish('replaced', `a newer connection from ${this.peer} (${conn.remote}) completed its handshake`, encodeBye('replaced by a newer connection'));
+      void old.finish(
+        'replaced',
+        `a newer connection from ${this.peer} (${conn.remote}) completed its handshake`,
+        encodeBye('replaced by a newer connection'),
+      );
     }
     conn.markUp(hello);
     this.live = conn;
     this.startHeartbeat(conn, hello);
-    this.emit('up', { reason: 'handshake-complete', message: `mirror link ${this.self}<->${this.peer} is up (connection to ${conn.remote})` });
+    this.emit('up', {
+      reason: 'handshake-complete',
+      message: `mirror link ${this.self}<->${this.peer} is up (connection to ${conn.remote})`,
+    });
   }
 
   // ---- liveness -----------------------------------------------------------------------------------
@@ -503,7 +513,10 @@ class Link implements MirrorLink {
       setImmediate(() => {
         const silent = silentFor();
         if (this.live === conn && silent > deadAfterMs) {
-          conn.close('heartbeat-timeout', `nothing received from ${this.peer} for ${Math.round(silent)} ms (deadAfterMs ${deadAfterMs}): peer hung, overloaded or unreachable`);
+          conn.close(
+            'heartbeat-timeout',
+            `nothing received from ${this.peer} for ${Math.round(silent)} ms (deadAfterMs ${deadAfterMs}): peer hung, overloaded or unreachable`,
+          );
         }
       });
     }, tickMs);
@@ -516,17 +529,31 @@ class Link implements MirrorLink {
 
   // ---- requests -----------------------------------------------------------------------------------
 
-  request(type: string, header: Record<string, unknown> = {}, payload: Buffer = EMPTY, options: MirrorRequestOptions = {}): Promise<MirrorReply> {
+  request(
+    type: string,
+    header: Record<string, unknown> = {},
+    payload: Buffer = EMPTY,
+    options: MirrorRequestOptions = {},
+  ): Promise<MirrorReply> {
     const conn = this.live;
     if (conn === undefined || this.closed) return Promise.reject(this.downError(type));
     if (typeof type !== 'string' || type.length === 0 || Buffer.byteLength(type) > MAX_NAME_BYTES) {
-      return Promise.reject(new MirrorLinkError('MIRROR_INVALID_REQUEST', `request type must be a non-empty string of at most ${MAX_NAME_BYTES} bytes, got ${JSON.stringify(type)}`));
+      return Promise.reject(
+        new MirrorLinkError(
+          'MIRROR_INVALID_REQUEST',
+          `request type must be a non-empty string of at most ${MAX_NAME_BYTES} bytes, got ${JSON.stringify(type)}`,
+        ),
+      );
     }
-    if (!isPlainObject(header)) return Promise.reject(new MirrorLinkError('MIRROR_INVALID_REQUEST', `request '${type}': header must be a plain object`));
-    if (!Buffer.isBuffer(payload)) return Promise.reject(new MirrorLinkError('MIRROR_INVALID_REQUEST', `request '${type}': payload must be a Buffer`));
+    if (!isPlainObject(header))
+      return Promise.reject(new MirrorLinkError('MIRROR_INVALID_REQUEST', `request '${type}': header must be a plain object`));
+    if (!Buffer.isBuffer(payload))
+      return Promise.reject(new MirrorLinkError('MIRROR_INVALID_REQUEST', `request '${type}': payload must be a Buffer`));
     const timeoutMs = options.timeoutMs ?? this.s.requestTimeoutMs;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) {
-      return Promise.reject(new MirrorLinkError('MIRROR_INVALID_REQUEST', `request '${type}': timeoutMs must be an integer >= 0, got ${timeoutMs}`));
+      return Promise.reject(
+        new MirrorLinkError('MIRROR_INVALID_REQUEST', `request '${type}': timeoutMs must be an integer >= 0, got ${timeoutMs}`),
+      );
     }
     const id = this.allocateId();
     let head: Buffer;
@@ -534,7 +561,9 @@ class Link implements MirrorLink {
       head = encodeRequestHead(id, type, header, payload.length);
     } catch (err) {
       if (err instanceof MirrorLinkError) return Promise.reject(err);
-      return Promise.reject(new MirrorLinkError('MIRROR_INVALID_REQUEST', `request '${type}': header cannot be sent as JSON: ${describe(err)}`, { cause: err }));
+      return Promise.reject(
+        new MirrorLinkError('MIRROR_INVALID_REQUEST', `request '${type}': header cannot be sent as JSON: ${describe(err)}`, { cause: err }),
+      );
     }
     return new Promise<MirrorReply>((resolve, reject) => {
       const p: Pending = { id, type, conn, resolve, reject, timer: undefined };
@@ -627,8 +656,10 @@ class Link implements MirrorLink {
     const payload = reply?.payload ?? EMPTY;
     let head: Buffer;
     try {
-      if (!isPlainObject(header)) throw new MirrorLinkError('MIRROR_INVALID_REQUEST', 'the handler replied with a header that is not a plain object');
-      if (!Buffer.isBuffer(payload)) throw new MirrorLinkError('MIRROR_INVALID_REQUEST', 'the handler replied with a payload that is not a Buffer');
+      if (!isPlainObject(header))
+        throw new MirrorLinkError('MIRROR_INVALID_REQUEST', 'the handler replied with a header that is not a plain object');
+      if (!Buffer.isBuffer(payload))
+        throw new MirrorLinkError('MIRROR_INVALID_REQUEST', 'the handler replied with a payload that is not a Buffer');
       head = encodeReplyOkHead(id, header, payload.length);
     } catch (err) {
       this.sendError(conn, id, err);
@@ -651,7 +682,9 @@ class Link implements MirrorLink {
         listener(info);
       } catch (err) {
         // A listener must not break the link; say so loudly instead.
-        process.emitWarning(`mirror link ${this.self}<->${this.peer}: a '${event}' listener threw: ${describe(err)}`, { code: 'MIRROR_LISTENER_ERROR' });
+        process.emitWarning(`mirror link ${this.self}<->${this.peer}: a '${event}' listener threw: ${describe(err)}`, {
+          code: 'MIRROR_LISTENER_ERROR',
+        });
       }
     }
   }

@@ -51,7 +51,12 @@ export class ServerMirrors implements MirrorService {
     const deadline = Date.now() + 2000;
     for (;;) {
       try {
-        const r = await callJson<{ state: 'down' | 'alive'; cut: boolean }>(`${url}/witness/${peer}?from=${this.me}`, 'GET', undefined, 2000);
+        const r = await callJson<{ state: 'down' | 'alive'; cut: boolean }>(
+          `${url}/witness/${peer}?from=${this.me}`,
+          'GET',
+          undefined,
+          2000,
+        );
         if (r.state === 'down' || r.cut || Date.now() > deadline) return r.state;
       } catch (error) {
         // No witness: stay on the safe side (the non-preferred copy does not take over).
@@ -102,7 +107,8 @@ export class ServerMirrors implements MirrorService {
       deadAfterMs: this.server.config.mirror.deadAfterMs,
       onRequest: async (req) => {
         const volume = this.volumes.get(String(req.header.vdisk));
-        if (!volume) throw Object.assign(new Error(`no mirrored disk ${String(req.header.vdisk)} on ${this.me}`), { code: 'MIRROR_UNKNOWN_DISK' });
+        if (!volume)
+          throw Object.assign(new Error(`no mirrored disk ${String(req.header.vdisk)} on ${this.me}`), { code: 'MIRROR_UNKNOWN_DISK' });
         if (req.type === 'meet') return { header: await volume.onMeet(req.header as never) };
         const header = await volume.onRequest(req);
         return header ? { header } : undefined;
@@ -169,7 +175,8 @@ export class ServerMirrors implements MirrorService {
         path: '/mirror/link',
         handler: async (body) => {
           const { peer, cut } = (body ?? {}) as { peer?: string; cut?: boolean };
-          if (typeof peer !== 'string' || typeof cut !== 'boolean') throw new HttpError(400, 'BAD_LINK_REQUEST', 'give {"peer": "s2", "cut": true|false}');
+          if (typeof peer !== 'string' || typeof cut !== 'boolean')
+            throw new HttpError(400, 'BAD_LINK_REQUEST', 'give {"peer": "s2", "cut": true|false}');
           if (cut) this.cut.add(peer);
           else this.cut.delete(peer);
           this.links.get(peer)?.cut(cut);

@@ -282,7 +282,10 @@ export class MirroredVolume implements BlockDevice {
           }
         };
         const meanRunBytes = runs.length === 0 ? 1 : runs.reduce((sum, r) => sum + r.length, 0) / runs.length;
-        const inFlight = Math.min(RECOVERY_MAX_IN_FLIGHT, Math.max(RECOVERY_MIN_IN_FLIGHT, Math.floor(RECOVERY_IN_FLIGHT_BYTES / meanRunBytes)));
+        const inFlight = Math.min(
+          RECOVERY_MAX_IN_FLIGHT,
+          Math.max(RECOVERY_MIN_IN_FLIGHT, Math.floor(RECOVERY_IN_FLIGHT_BYTES / meanRunBytes)),
+        );
         await Promise.all(Array.from({ length: inFlight }, worker));
         if (state.abort || this.role !== 'source' || !link.up) return;
         await link.request('flush', { vdisk: this.name });
@@ -346,21 +349,37 @@ export class MirroredVolume implements BlockDevice {
   }
 
   write(offset: number, data: Buffer, options: WriteOptions): Promise<void> {
-    return this.replicated(offset, data.length, (dev) => dev.write(offset, data, options), { type: 'write', header: { offset, fua: options.fua }, payload: data });
+    return this.replicated(offset, data.length, (dev) => dev.write(offset, data, options), {
+      type: 'write',
+      header: { offset, fua: options.fua },
+      payload: data,
+    });
   }
 
   trim(offset: number, length: number, options: WriteOptions): Promise<void> {
-    return this.replicated(offset, length, (dev) => dev.trim(offset, length, options), { type: 'trim', header: { offset, length, fua: options.fua } });
+    return this.replicated(offset, length, (dev) => dev.trim(offset, length, options), {
+      type: 'trim',
+      header: { offset, length, fua: options.fua },
+    });
   }
 
   writeZeroes(offset: number, length: number, options: WriteOptions): Promise<void> {
-    return this.replicated(offset, length, (dev) => dev.writeZeroes(offset, length, options), { type: 'zeroes', header: { offset, length, fua: options.fua } });
+    return this.replicated(offset, length, (dev) => dev.writeZeroes(offset, length, options), {
+      type: 'zeroes',
+      header: { offset, length, fua: options.fua },
+    });
   }
 
   async flush(): Promise<void> {
     if (!serves(this.role)) throw this.notServing();
     const link = this.ctx.link();
-    const remote = this.role !== 'alone' && link?.up ? link.request('flush', { vdisk: this.name }).then(() => null, (e: unknown) => e) : Promise.resolve(null);
+    const remote =
+      this.role !== 'alone' && link?.up
+        ? link.request('flush', { vdisk: this.name }).then(
+            () => null,
+            (e: unknown) => e,
+          )
+        : Promise.resolve(null);
     const [, remoteError] = await Promise.all([this.ctx.disk.cache.flush(), remote]);
     if (remoteError) await this.afterReplicationFailure(0, 0);
   }
@@ -393,7 +412,10 @@ export class MirroredVolume implements BlockDevice {
       }
       const link = this.ctx.link();
       const sent = link?.up
-        ? link.request(remote.type, { vdisk: this.name, ...remote.header }, remote.payload).then(() => null, (e: unknown) => e)
+        ? link.request(remote.type, { vdisk: this.name, ...remote.header }, remote.payload).then(
+            () => null,
+            (e: unknown) => e,
+          )
         : Promise.resolve(new Error('link down'));
       const [, remoteError] = await Promise.all([local(this.ctx.disk.cache), sent]);
       if (remoteError) await this.afterReplicationFailure(offset, length);
@@ -413,7 +435,10 @@ export class MirroredVolume implements BlockDevice {
   ): Promise<void> {
     const link = this.ctx.link();
     const error = link?.up
-      ? await link.request('forward', { vdisk: this.name, op: remote.type, ...remote.header }, remote.payload).then(() => null, (e: unknown) => e)
+      ? await link.request('forward', { vdisk: this.name, op: remote.type, ...remote.header }, remote.payload).then(
+          () => null,
+          (e: unknown) => e,
+        )
       : new Error('link down');
     if (error === null) return;
     // The preferred copy may or may not have applied it. If it is gone (it left gracefully or
@@ -502,7 +527,10 @@ export class MirroredVolume implements BlockDevice {
           this.bitmapDirty = true;
           await this.saveRecord();
         }
-        await this.setRole('alone', `mirror link to ${this.ctx.peer} lost, ${role === 'source' ? 'partner behind' : 'preferred copy'} keeps access`);
+        await this.setRole(
+          'alone',
+          `mirror link to ${this.ctx.peer} lost, ${role === 'source' ? 'partner behind' : 'preferred copy'} keeps access`,
+        );
       } else {
         await this.setRole('cutOff', `mirror link to ${this.ctx.peer} lost; the preferred copy keeps access`);
       }
@@ -534,7 +562,8 @@ export class MirroredVolume implements BlockDevice {
       case 'recoveryWrite':
       case 'trim':
       case 'zeroes': {
-        if (this.role !== 'serving' && this.role !== 'target') throw Object.assign(new Error(`${this.name} is ${this.role} here`), { code: 'MIRROR_NOT_IN_SYNC' });
+        if (this.role !== 'serving' && this.role !== 'target')
+          throw Object.assign(new Error(`${this.name} is ${this.role} here`), { code: 'MIRROR_NOT_IN_SYNC' });
         const offset = Number(h.offset);
         const fua = { fua: h.fua === true };
         if (req.type === 'trim') await cache.trim(offset, Number(h.length), fua);
@@ -547,7 +576,8 @@ export class MirroredVolume implements BlockDevice {
         return undefined;
       case 'forward': {
         // A write through the partner while both serve: order it here (see forwarded()).
-        if (this.role !== 'serving' || !this.ctx.preferred) throw Object.assign(new Error(`${this.name} is ${this.role} here`), { code: 'MIRROR_NOT_IN_SYNC' });
+        if (this.role !== 'serving' || !this.ctx.preferred)
+          throw Object.assign(new Error(`${this.name} is ${this.role} here`), { code: 'MIRROR_NOT_IN_SYNC' });
         const offset = Number(h.offset);
         const fua = { fua: h.fua === true };
         if (h.op === 'trim') await this.trim(offset, Number(h.length), fua);
@@ -558,7 +588,14 @@ export class MirroredVolume implements BlockDevice {
       case 'recoveryDone':
         return this.serial(async () => {
           await cache.flush();
-          this.record = { ...this.record, gen: String(h.gen), history: h.history as string[], bitmapBase: null, peerNeedsFull: false, lostCache: false };
+          this.record = {
+            ...this.record,
+            gen: String(h.gen),
+            history: h.history as string[],
+            bitmapBase: null,
+            peerNeedsFull: false,
+            lostCache: false,
+          };
           this.unsure.clear();
           this.changed.clear();
           this.bitmapDirty = true;
@@ -594,7 +631,9 @@ export class MirroredVolume implements BlockDevice {
         forced: { at: new Date().toISOString(), previousGen: previous, peerGen: null },
       };
       await this.saveRecord();
-      this.ctx.log(`${this.name}: FORCE MIRROR RECOVERY: this copy (generation ${previous}) brought online by the operator; newer data elsewhere, if any, is discarded`);
+      this.ctx.log(
+        `${this.name}: FORCE MIRROR RECOVERY: this copy (generation ${previous}) brought online by the operator; newer data elsewhere, if any, is discarded`,
+      );
       await this.setRole('alone', 'forced online by the operator');
     }).then(() => this.meet());
   }
@@ -633,7 +672,12 @@ export class MirroredVolume implements BlockDevice {
   /** This server's view of the disk (MIR-4). */
   view(copies: [string, string]): VirtualDiskStatus {
     const me = this.ctx.server;
-    const status = (mine: DataStatus, peer: DataStatus, state: VirtualDiskStatus['status'], access: 'readWrite' | 'disabled'): VirtualDiskStatus => ({
+    const status = (
+      mine: DataStatus,
+      peer: DataStatus,
+      state: VirtualDiskStatus['status'],
+      access: 'readWrite' | 'disabled',
+    ): VirtualDiskStatus => ({
       name: this.name,
       kind: 'mirrored',
       status: state,

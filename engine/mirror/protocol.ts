@@ -136,7 +136,10 @@ const EMPTY = Buffer.alloc(0);
 export function encodeHead(type: FrameType, id: number, meta: string | undefined, payloadLength: number): Buffer {
   const metaLength = meta === undefined ? 0 : Buffer.byteLength(meta, 'utf8');
   if (metaLength > MAX_META_BYTES) {
-    throw new MirrorLinkError('MIRROR_FRAME_TOO_LARGE', `${frameName(type)} header is ${metaLength} bytes of JSON; the limit is ${MAX_META_BYTES}`);
+    throw new MirrorLinkError(
+      'MIRROR_FRAME_TOO_LARGE',
+      `${frameName(type)} header is ${metaLength} bytes of JSON; the limit is ${MAX_META_BYTES}`,
+    );
   }
   if (payloadLength > MAX_PAYLOAD_BYTES) {
     throw new MirrorLinkError(
@@ -178,7 +181,12 @@ export function encodeReplyOkHead(id: number, header: Record<string, unknown>, p
 
 /** REPLY_ERROR frame. */
 export function encodeReplyError(id: number, code: string, message: string): Buffer {
-  return encodeHead(FRAME.REPLY_ERROR, id, JSON.stringify({ code: cut(code, MAX_CODE_LENGTH), message: cut(message, MAX_MESSAGE_LENGTH) }), 0);
+  return encodeHead(
+    FRAME.REPLY_ERROR,
+    id,
+    JSON.stringify({ code: cut(code, MAX_CODE_LENGTH), message: cut(message, MAX_MESSAGE_LENGTH) }),
+    0,
+  );
 }
 
 /** The HEARTBEAT frame (immutable, shared). */
@@ -248,7 +256,9 @@ export class FrameDecoder {
 function parseFixedHeader(b: Buffer): FixedHeader {
   const magic = b.readUInt32BE(0);
   if (magic !== MAGIC) {
-    throw new MirrorProtocolError(`frame magic 0x${magic.toString(16).padStart(8, '0')} is not 0x${MAGIC.toString(16)} ('SMLK'): not a mirror link peer, or the stream is out of step`);
+    throw new MirrorProtocolError(
+      `frame magic 0x${magic.toString(16).padStart(8, '0')} is not 0x${MAGIC.toString(16)} ('SMLK'): not a mirror link peer, or the stream is out of step`,
+    );
   }
   const version = b[4] ?? 0;
   const type = b[5] ?? 0;
@@ -269,8 +279,10 @@ function parseFixedHeader(b: Buffer): FixedHeader {
   const carriesId = type === FRAME.REQUEST || type === FRAME.REPLY_OK || type === FRAME.REPLY_ERROR;
   if (carriesId !== (h.id !== 0)) throw new MirrorProtocolError(`${frameName(type)} frame has id ${h.id}`);
   const mayCarryPayload = type === FRAME.REQUEST || type === FRAME.REPLY_OK;
-  if (!mayCarryPayload && h.payloadLength !== 0) throw new MirrorProtocolError(`${frameName(type)} frame has a ${h.payloadLength}-byte payload; it takes none`);
-  if (type === FRAME.HEARTBEAT && h.metaLength !== 0) throw new MirrorProtocolError(`HEARTBEAT frame has a ${h.metaLength}-byte header; it takes none`);
+  if (!mayCarryPayload && h.payloadLength !== 0)
+    throw new MirrorProtocolError(`${frameName(type)} frame has a ${h.payloadLength}-byte payload; it takes none`);
+  if (type === FRAME.HEARTBEAT && h.metaLength !== 0)
+    throw new MirrorProtocolError(`HEARTBEAT frame has a ${h.metaLength}-byte header; it takes none`);
   if (type !== FRAME.HEARTBEAT && h.metaLength === 0) throw new MirrorProtocolError(`${frameName(type)} frame has no header`);
   return h;
 }

@@ -204,9 +204,7 @@ export class NbdConnection {
   /** True while requests in progress are at their limit or replies wait for the socket. */
   private mustWait(): boolean {
     return (
-      this.inFlight >= this.host.maxInFlightRequests ||
-      this.inFlightBytes >= this.host.maxInFlightBytes ||
-      this.socket.writableNeedDrain
+      this.inFlight >= this.host.maxInFlightRequests || this.inFlightBytes >= this.host.maxInFlightBytes || this.socket.writableNeedDrain
     );
   }
 
@@ -219,7 +217,11 @@ export class NbdConnection {
     } catch (err) {
       // A bug or a broken export (e.g. a device size that cannot be encoded) must cost this
       // connection only, never the process.
-      this.host.emit({ type: 'protocol-error', id: this.id, message: `internal error: ${err instanceof Error ? err.message : String(err)}` });
+      this.host.emit({
+        type: 'protocol-error',
+        id: this.id,
+        message: `internal error: ${err instanceof Error ? err.message : String(err)}`,
+      });
       this.destroy('internal-error');
     } finally {
       this.pumping = false;
@@ -263,9 +265,7 @@ export class NbdConnection {
           const option = h.readUInt32BE(8);
           const length = h.readUInt32BE(12);
           this.state =
-            length > MAX_OPTION_DATA
-              ? { kind: 'option-skip', option, length, remaining: length }
-              : { kind: 'option-data', option, length };
+            length > MAX_OPTION_DATA ? { kind: 'option-skip', option, length, remaining: length } : { kind: 'option-data', option, length };
           break;
         }
         case 'option-data': {

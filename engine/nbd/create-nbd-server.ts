@@ -128,12 +128,20 @@ export function createNbdServer(options: NbdServerOptions): NbdServer {
         return Promise.reject(new NbdServerError('NBD_SERVER_CLOSED', 'listen() after shutdown() or close(); create a new server'));
       }
       if (server.listening || bound !== undefined) {
-        return Promise.reject(new NbdServerError('NBD_ALREADY_LISTENING', 'listen() was already called; create another server for another address'));
+        return Promise.reject(
+          new NbdServerError('NBD_ALREADY_LISTENING', 'listen() was already called; create another server for another address'),
+        );
       }
       return new Promise<NbdAddress>((resolve, reject) => {
         const onError = (err: Error) => {
           const where = 'path' in target ? target.path : `${target.host}:${target.port}`;
-          reject(new NbdServerError('NBD_LISTEN_FAILED', `cannot listen on ${where}: ${err.message}; choose a free port or remove a stale socket file`, { cause: err }));
+          reject(
+            new NbdServerError(
+              'NBD_LISTEN_FAILED',
+              `cannot listen on ${where}: ${err.message}; choose a free port or remove a stale socket file`,
+              { cause: err },
+            ),
+          );
         };
         server.once('error', onError);
         const done = () => {

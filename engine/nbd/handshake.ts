@@ -146,10 +146,15 @@ function answerInfoOrGo(option: number, data: Buffer, ctx: HandshakeContext): Op
   }
   const count = data.readUInt16BE(4 + nameLength);
   if (data.length !== 4 + nameLength + 2 + 2 * count) {
-    return error(option, REP_ERR_INVALID, `${optName} announces ${count} information requests but carries ${data.length - 6 - nameLength} bytes of them`);
+    return error(
+      option,
+      REP_ERR_INVALID,
+      `${optName} announces ${count} information requests but carries ${data.length - 6 - nameLength} bytes of them`,
+    );
   }
   const name = decodeString(data.subarray(4, 4 + nameLength));
-  if (name === undefined) return error(option, REP_ERR_INVALID, `${optName} export name is not a valid NBD string (UTF-8, no NUL, at most 4096 bytes)`);
+  if (name === undefined)
+    return error(option, REP_ERR_INVALID, `${optName} export name is not a valid NBD string (UTF-8, no NUL, at most 4096 bytes)`);
   const requested = new Set<number>();
   for (let i = 0; i < count; i++) requested.add(data.readUInt16BE(4 + nameLength + 2 + 2 * i));
 

@@ -2,15 +2,7 @@
 // "Error values", "Block size constraints").
 
 import type { BlockErrorCode } from '../types.js';
-import {
-  CMD_FLAG_FUA,
-  CMD_FLAG_NO_HOLE,
-  CMD_FLUSH,
-  CMD_READ,
-  CMD_TRIM,
-  CMD_WRITE,
-  CMD_WRITE_ZEROES,
-} from './protocol.js';
+import { CMD_FLAG_FUA, CMD_FLAG_NO_HOLE, CMD_FLUSH, CMD_READ, CMD_TRIM, CMD_WRITE, CMD_WRITE_ZEROES } from './protocol.js';
 import type { NbdExport } from './types.js';
 
 /** A parsed request header. `offset` is Infinity when it does not fit a safe JS integer. */

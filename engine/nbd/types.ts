@@ -36,9 +36,7 @@ export interface NbdServerOptions {
 }
 
 /** Where to listen. */
-export type NbdListenTarget =
-  | { readonly host: string; readonly port: number }
-  | { readonly path: string };
+export type NbdListenTarget = { readonly host: string; readonly port: number } | { readonly path: string };
 
 /** Where the server listens once bound. */
 export type NbdAddress =

@@ -8,7 +8,9 @@ import { ServerMirrors } from '../mirror/mirror-service.js';
 import { serveManagementApi } from './management-api.js';
 import { StorageServer, type ServerPorts } from './storage-server.js';
 
-const { values } = parseArgs({ options: { dir: { type: 'string' }, name: { type: 'string' }, ups: { type: 'string' }, supervisor: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { dir: { type: 'string' }, name: { type: 'string' }, ups: { type: 'string' }, supervisor: { type: 'string' } },
+});
 if (!values.dir || !values.name) {
   process.stderr.write('usage: engine/server/main.ts --dir DIR --name NAME [--ups mains|battery] [--supervisor URL]\n');
   process.exit(2);

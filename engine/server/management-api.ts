@@ -41,11 +41,13 @@ export function serveManagementApi(server: StorageServer, port: number, onShutdo
           const b = (body ?? {}) as Obj;
           const settings: Partial<CacheSettings> = {};
           if (b.mode !== undefined) {
-            if (b.mode !== 'writeBack' && b.mode !== 'writeThrough') throw new HttpError(400, 'BAD_CACHE_MODE', 'mode must be writeBack or writeThrough');
+            if (b.mode !== 'writeBack' && b.mode !== 'writeThrough')
+              throw new HttpError(400, 'BAD_CACHE_MODE', 'mode must be writeBack or writeThrough');
             settings.mode = b.mode;
           }
           if (b.sizeMiB !== undefined) {
-            if (typeof b.sizeMiB !== 'number' || !Number.isInteger(b.sizeMiB) || b.sizeMiB < 1) throw new HttpError(400, 'BAD_CACHE_SIZE', 'sizeMiB must be a positive integer');
+            if (typeof b.sizeMiB !== 'number' || !Number.isInteger(b.sizeMiB) || b.sizeMiB < 1)
+              throw new HttpError(400, 'BAD_CACHE_SIZE', 'sizeMiB must be a positive integer');
             settings.sizeMiB = b.sizeMiB;
           }
           if (Object.keys(settings).length === 0) throw new HttpError(400, 'BAD_CACHE_SETTINGS', 'give mode and/or sizeMiB');
@@ -58,7 +60,8 @@ export function serveManagementApi(server: StorageServer, port: number, onShutdo
       handler: (body) =>
         guarded(async () => {
           const event = ((body ?? {}) as Obj).event;
-          if (event !== 'battery' && event !== 'mains' && event !== 'low') throw new HttpError(400, 'BAD_UPS_EVENT', 'event must be battery, mains or low');
+          if (event !== 'battery' && event !== 'mains' && event !== 'low')
+            throw new HttpError(400, 'BAD_UPS_EVENT', 'event must be battery, mains or low');
           await server.setUps(event);
         }),
     },

@@ -265,7 +265,9 @@ export class StorageServer {
       if (this.mirrors) await this.mirrors.start([...this.disks.values()].filter((d) => d.config.kind === 'mirrored'));
       await this.listen();
       this.state = 'running';
-      this.log(`running: cache ${this.persisted.cacheApplied.mode} ${this.persisted.cacheApplied.sizeMiB} MiB, ${this.disks.size} disk(s), UPS ${this.ups}`);
+      this.log(
+        `running: cache ${this.persisted.cacheApplied.mode} ${this.persisted.cacheApplied.sizeMiB} MiB, ${this.disks.size} disk(s), UPS ${this.ups}`,
+      );
     } catch (error) {
       this.log(`start failed: ${(error as Error).message}`);
       await this.doStop().catch(() => {});
@@ -353,14 +355,23 @@ export class StorageServer {
     const mine = disksOn(this.config, this.me.name);
     // PTH-3: what this server offers hosts for each disk it holds.
     const access: Record<string, Alua> = Object.fromEntries(
-      mine.map((v) => [v.name, v.kind === 'single' ? (running ? 'activeOptimized' : 'unavailable') : (mirror?.access[v.name] ?? 'unavailable')]),
+      mine.map((v) => [
+        v.name,
+        v.kind === 'single' ? (running ? 'activeOptimized' : 'unavailable') : (mirror?.access[v.name] ?? 'unavailable'),
+      ]),
     );
     const fe = this.frontEndPorts()[0]!;
     const feEnabled = ports.find((p) => p.name === fe.name)!.enabled;
     // PTH-1: hosts are connected by configuration; a path is online iff its port is enabled and the server runs.
     const paths: PathStatus[] = this.config.hosts.map((host) => {
       const online = running && feEnabled;
-      return { host, server: this.me.name, port: fe.name, online, alua: Object.fromEntries(mine.map((v) => [v.name, online ? access[v.name]! : 'unavailable'])) };
+      return {
+        host,
+        server: this.me.name,
+        port: fe.name,
+        online,
+        alua: Object.fromEntries(mine.map((v) => [v.name, online ? access[v.name]! : 'unavailable'])),
+      };
     });
     const virtualDisks: VirtualDiskStatus[] = mine.map((v) => {
       if (v.kind === 'single') {
@@ -393,7 +404,12 @@ export class StorageServer {
         boots: this.persisted.boots,
         cache: { applied: this.persisted.cacheApplied, pending: this.persisted.cachePending },
         exports: mine.map((v) => ({ vdisk: v.name, uris: this.urisOf(v.name) })),
-        disks: [...this.disks.values()].map((d) => ({ vdisk: d.config.name, backend: d.backend.kind, location: d.backend.location, cache: d.cache.stats() })),
+        disks: [...this.disks.values()].map((d) => ({
+          vdisk: d.config.name,
+          backend: d.backend.kind,
+          location: d.backend.location,
+          cache: d.cache.stats(),
+        })),
         mirror: running ? this.mirrors?.details() : undefined,
       },
     };

@@ -2,13 +2,7 @@ import { StorageError } from './storage-error.js';
 
 /** Throws `STORAGE_OUT_OF_RANGE` unless [offset, offset + length) lies inside a backend of `size`. */
 export function checkRange(location: string, size: number, offset: number, length: number): void {
-  if (
-    !Number.isSafeInteger(offset) ||
-    !Number.isSafeInteger(length) ||
-    offset < 0 ||
-    length < 0 ||
-    offset + length > size
-  ) {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
     throw new StorageError(
       'STORAGE_OUT_OF_RANGE',
       `${location}: request of ${length} bytes at offset ${offset} is outside the backend (size ${size} bytes)`,

@@ -83,7 +83,9 @@ export class FaultInjectingBackend implements StorageBackend {
     const deadline = Date.now() + timeoutMs;
     while (this.heldCount(operation) < count) {
       if (Date.now() >= deadline) {
-        throw new Error(`fault injection: ${this.heldCount(operation)} ${operation} operations held after ${timeoutMs} ms, expected ${count}`);
+        throw new Error(
+          `fault injection: ${this.heldCount(operation)} ${operation} operations held after ${timeoutMs} ms, expected ${count}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));

@@ -14,7 +14,11 @@ export const PUNCH_HOLE_MIN_BYTES = 1024 * 1024;
  * @throws StorageError `STORAGE_SIZE_MISMATCH` when the file exists with another size,
  *   `STORAGE_OPEN_FAILED` when it cannot be opened or created, `STORAGE_BAD_OPTIONS` for a bad size.
  */
-export async function openFileBackend(path: string, size: number, options: { syncReads?: boolean; syncWrites?: boolean } = {}): Promise<FileBackend> {
+export async function openFileBackend(
+  path: string,
+  size: number,
+  options: { syncReads?: boolean; syncWrites?: boolean } = {},
+): Promise<FileBackend> {
   checkSize(`file backend ${path}`, size);
   const { handle, created } = await openBackingFile(path, size);
   return new FileBackend(path, size, handle, created, options.syncReads ?? false, options.syncWrites ?? false);

@@ -42,14 +42,25 @@ export async function openLoopBackend(path: string, size: number, options: LoopB
   let handle: FileHandle | null = null;
   try {
     handle = await open(attached.device, constants.O_RDWR);
-    const sectors = Number((await readFile(`/sys/block/${attached.device.slice(attached.device.lastIndexOf('/') + 1)}/size`, 'utf8')).trim());
+    const sectors = Number(
+      (await readFile(`/sys/block/${attached.device.slice(attached.device.lastIndexOf('/') + 1)}/size`, 'utf8')).trim(),
+    );
     if (sectors * 512 !== size) {
       throw new StorageError(
         'STORAGE_SIZE_MISMATCH',
         `${attached.device} (backing file ${path}) has ${sectors * 512} bytes, expected ${size}; check the backing file`,
       );
     }
-    return new LoopBackend(path, attached.device, size, handle, attached.directIo, attached.directIoRefusal, options.syncReads ?? false, options.syncWrites ?? false);
+    return new LoopBackend(
+      path,
+      attached.device,
+      size,
+      handle,
+      attached.directIo,
+      attached.directIoRefusal,
+      options.syncReads ?? false,
+      options.syncWrites ?? false,
+    );
   } catch (error) {
     try {
       await handle?.close();

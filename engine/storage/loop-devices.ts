@@ -56,7 +56,8 @@ export async function checkLoopSupport(): Promise<LoopSupport> {
     return {
       ok: false,
       code: 'STORAGE_LOOP_UNSUPPORTED',
-      reason: 'neither /dev/loop-control nor /dev/loop0 exists; load the loop module (modprobe loop) or, in a container, pass the loop devices in',
+      reason:
+        'neither /dev/loop-control nor /dev/loop0 exists; load the loop module (modprobe loop) or, in a container, pass the loop devices in',
     };
   }
   return { ok: true };
@@ -94,7 +95,10 @@ export async function attachLoopDevice(file: string, options: { directIo: boolea
   }
   if (!result.ok) {
     await detachLeftovers(backingFile, before);
-    throw new StorageError(classify(result), `cannot attach ${backingFile} to a loop device: ${result.message}; ${advice(classify(result))}`);
+    throw new StorageError(
+      classify(result),
+      `cannot attach ${backingFile} to a loop device: ${result.message}; ${advice(classify(result))}`,
+    );
   }
   const device = result.stdout.trim();
   try {

@@ -46,7 +46,10 @@ export abstract class PositionalBackend implements StorageBackend {
   }
 
   async writev(offset: number, buffers: readonly Buffer[]): Promise<void> {
-    this.check(offset, buffers.reduce((sum, b) => sum + b.length, 0));
+    this.check(
+      offset,
+      buffers.reduce((sum, b) => sum + b.length, 0),
+    );
     return this.io.write(offset, buffers);
   }
 

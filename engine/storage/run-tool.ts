@@ -8,7 +8,7 @@ export type ToolResult =
   | { ok: false; missing: boolean; exitCode: number | null; stdout: string; stderr: string; message: string };
 
 /** sbin directories are searched too: util-linux tools live there and non-login PATHs miss them. */
-const SEARCH_PATH = [process.env['PATH'] ?? '', '/usr/local/sbin', '/usr/sbin', '/sbin'].filter(Boolean).join(':');
+const SEARCH_PATH = [process.env.PATH ?? '', '/usr/local/sbin', '/usr/sbin', '/sbin'].filter(Boolean).join(':');
 
 /** Runs `program` with `args` (no shell), with a timeout; never throws. */
 export function runTool(program: string, args: readonly string[], timeoutMs = 30_000): Promise<ToolResult> {

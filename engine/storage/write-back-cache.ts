@@ -190,7 +190,8 @@ export class WriteBackCache implements BlockDevice {
       throw new StorageError('STORAGE_BAD_OPTIONS', `write-back cache over ${backend.location}: ${what}`);
     };
     if (backend.size % BS !== 0) bad(`backend size ${backend.size} is not a multiple of ${BS}; size virtual disks in whole 4 KiB blocks`);
-    if (options.mode !== 'writeBack' && options.mode !== 'writeThrough') bad(`mode ${String(options.mode)} is not writeBack or writeThrough`);
+    if (options.mode !== 'writeBack' && options.mode !== 'writeThrough')
+      bad(`mode ${String(options.mode)} is not writeBack or writeThrough`);
     if (!Number.isSafeInteger(options.sizeBytes) || options.sizeBytes < BS || options.sizeBytes % BS !== 0) {
       bad(`sizeBytes ${options.sizeBytes} must be a multiple of ${BS} and at least ${BS}`);
     }
@@ -580,7 +581,14 @@ export class WriteBackCache implements BlockDevice {
    * Installs blocks [first, last] of a write synchronously if there is room and every partial
    * block has a current base (cached, or loaded and still valid); otherwise returns null.
    */
-  private tryInstall(first: number, last: number, offset: number, data: Buffer, bases: Map<number, Loaded> | null, woken = false): Installed | null {
+  private tryInstall(
+    first: number,
+    last: number,
+    offset: number,
+    data: Buffer,
+    bases: Map<number, Loaded> | null,
+    woken = false,
+  ): Installed | null {
     if (woken ? !this.roomFor(first, last) : this.needsRoom(first, last)) return null;
     if (this.missingBase(first, last, offset, data.length, bases) >= 0) return null;
     const seq = ++this.seq;
@@ -1076,7 +1084,20 @@ export class WriteBackCache implements BlockDevice {
   // Entries
 
   private newEntry(block: number, data: Buffer, seq: number, writtenSeq: number): CacheEntry {
-    return { block, data, seq, writtenSeq, dirty: false, dirtyGen: 0, pendingGen: -1, inflight: null, dirtyAt: 0, list: null, prev: null, next: null };
+    return {
+      block,
+      data,
+      seq,
+      writtenSeq,
+      dirty: false,
+      dirtyGen: 0,
+      pendingGen: -1,
+      inflight: null,
+      dirtyAt: 0,
+      list: null,
+      prev: null,
+      next: null,
+    };
   }
 
   private markDirty(e: CacheEntry, gen: number, now: number): void {

@@ -32,7 +32,8 @@ const actions: Record<string, (name: string, body: Obj) => Promise<unknown>> = {
   cache: (name, body) => supervisor.serverCommand(name, '/cache', body),
   ups: (name, body) => {
     const event = body.event;
-    if (event !== 'battery' && event !== 'mains' && event !== 'low') throw new HttpError(400, 'BAD_UPS_EVENT', 'event must be battery, mains or low');
+    if (event !== 'battery' && event !== 'mains' && event !== 'low')
+      throw new HttpError(400, 'BAD_UPS_EVENT', 'event must be battery, mains or low');
     return supervisor.ups(name, event);
   },
 };
@@ -56,13 +57,18 @@ const routes: Route[] = [
     path: '/servers/:name/:action',
     handler: async (body, params) => {
       const action = actions[params.action!];
-      if (!action) throw new HttpError(404, 'ENGINE_UNKNOWN_ACTION', `unknown action ${params.action}; use ${Object.keys(actions).join(', ')}`);
+      if (!action)
+        throw new HttpError(404, 'ENGINE_UNKNOWN_ACTION', `unknown action ${params.action}; use ${Object.keys(actions).join(', ')}`);
       await action(params.name!, (body ?? {}) as Obj);
       return { ok: true };
     },
   },
   { method: 'POST', path: '/site/crash', handler: () => supervisor.siteCrash() },
-  { method: 'GET', path: '/witness/:server', handler: async (_body, params, query) => supervisor.witness(params.server!, query.get('from') ?? '') },
+  {
+    method: 'GET',
+    path: '/witness/:server',
+    handler: async (_body, params, query) => supervisor.witness(params.server!, query.get('from') ?? ''),
+  },
   {
     method: 'POST',
     path: '/mirror/:vdisk/force',
@@ -111,7 +117,9 @@ try {
 for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
   const { status } = await supervisor.report();
   const running = new Set(status.servers.filter((s) => s.state === 'running').map((s) => s.name));
-  const waiting = status.virtualDisks.filter((v) => v.kind === 'mirrored' && v.copies.every((c) => running.has(c.server)) && v.hostAccess !== 'readWrite');
+  const waiting = status.virtualDisks.filter(
+    (v) => v.kind === 'mirrored' && v.copies.every((c) => running.has(c.server)) && v.hostAccess !== 'readWrite',
+  );
   if (waiting.length === 0) break;
 }
 await writeJsonAtomic(runtimeFile, { pid: process.pid, url: api.url, startedAt: new Date().toISOString() });

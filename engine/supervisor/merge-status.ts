@@ -53,13 +53,27 @@ export function mergeStatus(
       const fromReport = reports.get(s.name)?.paths.find((p) => p.host === host);
       if (fromReport) return fromReport;
       const fe = s.ports.find((p) => p.roles.includes('frontEnd'))!;
-      return { host, server: s.name, port: fe.name, online: false, alua: Object.fromEntries(disksOn(config, s.name).map((v) => [v.name, 'unavailable' as const])) };
+      return {
+        host,
+        server: s.name,
+        port: fe.name,
+        online: false,
+        alua: Object.fromEntries(disksOn(config, s.name).map((v) => [v.name, 'unavailable' as const])),
+      };
     }),
   );
   const virtualDisks: VirtualDiskStatus[] = config.virtualDisks.map((v) => {
     if (v.kind === 'single') {
       const r = reports.get(v.server)?.virtualDisks.find((x) => x.name === v.name);
-      return r ?? { name: v.name, kind: 'single', status: 'offline', hostAccess: 'disabled', copies: [{ server: v.server, preferred: true, dataStatus: 'upToDate' }] };
+      return (
+        r ?? {
+          name: v.name,
+          kind: 'single',
+          status: 'offline',
+          hostAccess: 'disabled',
+          copies: [{ server: v.server, preferred: true, dataStatus: 'upToDate' }],
+        }
+      );
     }
     const views = v.copies.flatMap((s) => reports.get(s)?.virtualDisks.find((x) => x.name === v.name) ?? []);
     // Prefer a view that grants access, then any view of a running holder.

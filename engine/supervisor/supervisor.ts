@@ -124,7 +124,8 @@ export class Supervisor {
         await callJson(`${this.managementUrl(name)}/status`, 'GET', undefined, 2000);
         return;
       } catch {
-        if (Date.now() > deadline) throw new HttpError(500, 'ENGINE_SERVER_NOT_READY', `${name} did not answer within 60 s:\n${this.logTail(name)}`);
+        if (Date.now() > deadline)
+          throw new HttpError(500, 'ENGINE_SERVER_NOT_READY', `${name} did not answer within 60 s:\n${this.logTail(name)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     }
@@ -222,8 +223,18 @@ export class Supervisor {
       return;
     }
     // Off: the UPS still changes source; the server learns it at power-on.
-    if (event === 'low') throw new HttpError(409, m.ups === 'mains' ? 'UPS_ON_MAINS' : 'SRV_NOT_RUNNING', m.ups === 'mains' ? 'the UPS is on mains power' : 'the server is not running; nothing to stop');
-    if (m.ups === event) throw new HttpError(409, event === 'battery' ? 'UPS_ON_BATTERY' : 'UPS_ON_MAINS', `the UPS is already on ${event === 'battery' ? 'battery' : 'mains power'}`);
+    if (event === 'low')
+      throw new HttpError(
+        409,
+        m.ups === 'mains' ? 'UPS_ON_MAINS' : 'SRV_NOT_RUNNING',
+        m.ups === 'mains' ? 'the UPS is on mains power' : 'the server is not running; nothing to stop',
+      );
+    if (m.ups === event)
+      throw new HttpError(
+        409,
+        event === 'battery' ? 'UPS_ON_BATTERY' : 'UPS_ON_MAINS',
+        `the UPS is already on ${event === 'battery' ? 'battery' : 'mains power'}`,
+      );
     m.ups = event;
   }
 
@@ -244,7 +255,12 @@ export class Supervisor {
     const v = this.config.virtualDisks.find((x) => x.name === vdisk);
     if (!v) throw new HttpError(404, 'GROUP_UNKNOWN_NAME', `no virtual disk named ${JSON.stringify(vdisk)}`);
     if (v.kind !== 'mirrored') throw new HttpError(409, 'VD_NOT_MIRRORED', `${vdisk} is a single virtual disk; nothing to force`);
-    if (!v.copies.includes(copy)) throw new HttpError(404, 'GROUP_UNKNOWN_NAME', `${vdisk} has no copy on ${JSON.stringify(copy)}; its copies are on ${v.copies.join(' and ')}`);
+    if (!v.copies.includes(copy))
+      throw new HttpError(
+        404,
+        'GROUP_UNKNOWN_NAME',
+        `${vdisk} has no copy on ${JSON.stringify(copy)}; its copies are on ${v.copies.join(' and ')}`,
+      );
     if (!this.isOn(copy)) throw new HttpError(409, 'MIR_COPY_SERVER_DOWN', `${copy} is powered off; power it on and start it first`);
     this.log(`FORCE MIRROR RECOVERY of ${vdisk}: copy on ${copy} requested by the operator`);
     await this.serverCommand(copy, '/mirror/force', { vdisk });
@@ -255,7 +271,8 @@ export class Supervisor {
     const pair = mirrorLinkPairs(this.config).find(([x, y]) => (x === a && y === b) || (x === b && y === a));
     if (!pair) throw new HttpError(404, 'GROUP_UNKNOWN_NAME', `no mirror link between ${a} and ${b}`);
     const key = pair.join('|');
-    if (up !== this.cutLinks.has(key)) throw new HttpError(409, up ? 'LINK_ALREADY_UP' : 'LINK_ALREADY_DOWN', `the mirror link is already ${up ? 'up' : 'down'}`);
+    if (up !== this.cutLinks.has(key))
+      throw new HttpError(409, up ? 'LINK_ALREADY_UP' : 'LINK_ALREADY_DOWN', `the mirror link is already ${up ? 'up' : 'down'}`);
     if (up) this.cutLinks.delete(key);
     else this.cutLinks.add(key);
     await this.writeLinkState();
@@ -287,14 +304,20 @@ export class Supervisor {
             // Answering nothing while powered on (hung or just died): reported as if off.
           }
         }
-        off.set(m.name, { persisted: await loadServerState(serverPaths(this.dir, m.name).state, { mode: 'writeBack', sizeMiB: 64 }).catch(() => undefined), ups: m.ups });
+        off.set(m.name, {
+          persisted: await loadServerState(serverPaths(this.dir, m.name).state, { mode: 'writeBack', sizeMiB: 64 }).catch(() => undefined),
+          ups: m.ups,
+        });
       }),
     );
     const status = mergeStatus(this.config, reports, off, this.config.autoRestartWindowSeconds * 1000, this.mirrorLinks());
     return {
       status,
       servers: Object.fromEntries(
-        this.config.servers.map((s) => [s.name, { power: this.isOn(s.name) ? 'on' : 'off', managementUrl: this.managementUrl(s.name), details: reports.get(s.name)?.details }]),
+        this.config.servers.map((s) => [
+          s.name,
+          { power: this.isOn(s.name) ? 'on' : 'off', managementUrl: this.managementUrl(s.name), details: reports.get(s.name)?.details },
+        ]),
       ),
     };
   }
@@ -303,7 +326,9 @@ export class Supervisor {
   async down(): Promise<void> {
     await this.serial(async () => {
       await Promise.all(
-        [...this.machines.values()].filter((m) => m.child).map((m) => this.doShutdown(m.name, 60_000).catch((e: unknown) => this.log(`${m.name}: ${(e as Error).message}`))),
+        [...this.machines.values()]
+          .filter((m) => m.child)
+          .map((m) => this.doShutdown(m.name, 60_000).catch((e: unknown) => this.log(`${m.name}: ${(e as Error).message}`))),
       );
       if (this.config.servers.some((s) => s.pool.backend === 'loop')) {
         await detachLoopDevices(this.dir).catch((e: unknown) => this.log(`detaching loop devices: ${(e as Error).message}`));

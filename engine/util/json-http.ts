@@ -67,7 +67,12 @@ export async function serveJson(routes: Route[], port = 0): Promise<{ server: Se
       const candidates = routes.map((r) => ({ r, params: match(r.path, url.pathname) })).filter((x) => x.params);
       if (candidates.length === 0) throw new HttpError(404, 'HTTP_NOT_FOUND', `no such endpoint: ${url.pathname}`);
       const chosen = candidates.find((x) => x.r.method === req.method);
-      if (!chosen) throw new HttpError(405, 'HTTP_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}; use ${candidates.map((x) => x.r.method).join(' or ')}`);
+      if (!chosen)
+        throw new HttpError(
+          405,
+          'HTTP_METHOD_NOT_ALLOWED',
+          `${req.method} is not allowed on ${url.pathname}; use ${candidates.map((x) => x.r.method).join(' or ')}`,
+        );
       const body = req.method === 'POST' ? await readBody(req) : {};
       const result = await chosen.r.handler(body, chosen.params!, url.searchParams);
       send(200, result ?? { ok: true });
@@ -108,26 +113,30 @@ export class ApiError extends Error {
 export function callJson<T>(url: string, method: 'GET' | 'POST', body?: unknown, timeoutMs = 60_000): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const text = body === undefined ? '' : JSON.stringify(body);
-    const req = request(url, { method, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown;
-        try {
-          parsed = raw ? JSON.parse(raw) : {};
-        } catch {
-          reject(new ApiError(res.statusCode ?? 0, 'HTTP_BAD_REPLY', `not JSON from ${url}: ${raw.slice(0, 200)}`));
-          return;
-        }
-        if ((res.statusCode ?? 500) >= 400) {
-          const e = (parsed as { error?: { code?: string; message?: string } }).error ?? {};
-          reject(new ApiError(res.statusCode ?? 500, e.code ?? 'HTTP_ERROR', e.message ?? raw));
-        } else {
-          resolve(parsed as T);
-        }
-      });
-    });
+    const req = request(
+      url,
+      { method, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = raw ? JSON.parse(raw) : {};
+          } catch {
+            reject(new ApiError(res.statusCode ?? 0, 'HTTP_BAD_REPLY', `not JSON from ${url}: ${raw.slice(0, 200)}`));
+            return;
+          }
+          if ((res.statusCode ?? 500) >= 400) {
+            const e = (parsed as { error?: { code?: string; message?: string } }).error ?? {};
+            reject(new ApiError(res.statusCode ?? 500, e.code ?? 'HTTP_ERROR', e.message ?? raw));
+          } else {
+            resolve(parsed as T);
+          }
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new ApiError(0, 'HTTP_TIMEOUT', `no answer from ${url} within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(text);

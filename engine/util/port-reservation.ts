@@ -137,9 +137,12 @@ export async function reservePorts(n: number, owner: string, opts: ReserveOption
     const size = hi - lo + 1;
     for (let tries = 0; ports.length < n; tries++) {
       if (tries > Math.max(200, 4 * size)) {
-        throw Object.assign(new Error(`found only ${ports.length} of ${n} free ports in ${lo}-${hi}; set SANSPEC_PORT_RANGE to a wider free range`), {
-          code: 'ENGINE_NO_FREE_PORTS',
-        });
+        throw Object.assign(
+          new Error(`found only ${ports.length} of ${n} free ports in ${lo}-${hi}; set SANSPEC_PORT_RANGE to a wider free range`),
+          {
+            code: 'ENGINE_NO_FREE_PORTS',
+          },
+        );
       }
       const port = lo + Math.floor(Math.random() * size);
       if (ports.includes(port)) continue;

@@ -1,7 +1,7 @@
 import type { GroupModel } from '../../models/group.js';
 import { groupStatus } from '../../models/status.js';
 import type { GroupEvent, GroupStatus } from '../../models/types.js';
-import { explore, pathTo, StateSpaceTooLarge, type Exploration, type Monitor } from '../explore/explore.js';
+import { explore, pathTo, type StateSpaceTooLarge, type Exploration, type Monitor } from '../explore/explore.js';
 import type { CheckReport, MonitorInvariant, StateInvariant, TransitionInvariant, TraceStep, Violation } from '../types.js';
 import { faultEvents, healthy, monitorInvariants, stateInvariants, transitionInvariants } from './invariants.js';
 
@@ -133,7 +133,12 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
     const firstBad = unrecoverableStates(x, edgeFrom.subarray(0, edges), edgeTo.subarray(0, edges), (i) => healthy(statuses[i]!));
     unrecoverable = firstBad.count;
     if (firstBad.first >= 0) {
-      record('recoverability', ['MIR-10', 'MIR-11', 'SRV-7'], `no sequence of operator actions and repairs leads from here back to the healthy state (${firstBad.count} such states)`, firstBad.first);
+      record(
+        'recoverability',
+        ['MIR-10', 'MIR-11', 'SRV-7'],
+        `no sequence of operator actions and repairs leads from here back to the healthy state (${firstBad.count} such states)`,
+        firstBad.first,
+      );
     }
   }
 

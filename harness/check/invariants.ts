@@ -4,8 +4,7 @@ import type { MonitorInvariant, StateInvariant, TransitionInvariant } from '../t
 const server = (s: GroupStatus, name: string): ServerStatus | undefined => s.servers.find((x) => x.name === name);
 const running = (s: GroupStatus, name: string) => server(s, name)?.state === 'running';
 const mirrored = (s: GroupStatus) => s.virtualDisks.filter((v) => v.kind === 'mirrored');
-const linkUp = (s: GroupStatus, a: string, b: string) =>
-  s.mirrorLinks.some((l) => l.up && l.servers.includes(a) && l.servers.includes(b));
+const linkUp = (s: GroupStatus, a: string, b: string) => s.mirrorLinks.some((l) => l.up && l.servers.includes(a) && l.servers.includes(b));
 const inRecovery = (d: string) => d === 'inLogRecovery' || d === 'inFullRecovery';
 const activeAlua = (a: string | undefined) => a === 'activeOptimized' || a === 'activeNonOptimized';
 
@@ -23,7 +22,7 @@ export const stateInvariants: StateInvariant[] = [
   {
     id: 'host-access-needs-up-to-date-copy',
     spec: ['MIR-2', 'MIR-9'],
-    description: 'host access to a mirrored virtual disk is enabled only while some up-to-date copy\'s server runs',
+    description: "host access to a mirrored virtual disk is enabled only while some up-to-date copy's server runs",
     check: (s) =>
       first(mirrored(s), (v) =>
         v.hostAccess === 'readWrite' && !v.copies.some((c) => c.dataStatus === 'upToDate' && running(s, c.server))
@@ -41,7 +40,9 @@ export const stateInvariants: StateInvariant[] = [
         (v) => {
           const up = running(s, v.copies[0]!.server);
           const accessible = v.hostAccess === 'readWrite' && v.status === 'online';
-          return up === accessible ? null : `${v.name} is ${accessible ? '' : 'not '}accessible while ${v.copies[0]!.server} is ${up ? '' : 'not '}running`;
+          return up === accessible
+            ? null
+            : `${v.name} is ${accessible ? '' : 'not '}accessible while ${v.copies[0]!.server} is ${up ? '' : 'not '}running`;
         },
       ),
   },
@@ -53,7 +54,9 @@ export const stateInvariants: StateInvariant[] = [
       first(s.paths, (p) => {
         const port = s.ports.find((x) => x.server === p.server && x.name === p.port);
         const should = !!port?.enabled && running(s, p.server);
-        return p.online === should ? null : `path ${p.host}->${p.server}/${p.port} is ${p.online ? 'online' : 'offline'} but should be ${should ? 'online' : 'offline'}`;
+        return p.online === should
+          ? null
+          : `path ${p.host}->${p.server}/${p.port} is ${p.online ? 'online' : 'offline'} but should be ${should ? 'online' : 'offline'}`;
       }),
   },
   {
@@ -64,7 +67,9 @@ export const stateInvariants: StateInvariant[] = [
       first(s.ports, (p) => {
         const srv = server(s, p.server);
         const should = p.mode === 'targetOnly' ? srv?.state === 'running' : srv?.power === 'on';
-        return p.enabled === should ? null : `port ${p.server}/${p.name} (${p.mode}) is ${p.enabled ? 'enabled' : 'disabled'} with the server ${srv?.power}/${srv?.state}`;
+        return p.enabled === should
+          ? null
+          : `port ${p.server}/${p.name} (${p.mode}) is ${p.enabled ? 'enabled' : 'disabled'} with the server ${srv?.power}/${srv?.state}`;
       }),
   },
   {
@@ -92,7 +97,8 @@ export const stateInvariants: StateInvariant[] = [
         if (bad) return `${v.name} takes host writes through ${bad.server} whose copy is ${bad.dataStatus}`;
         for (const a of writable) {
           for (const b of writable) {
-            if (a !== b && !linkUp(s, a.server, b.server)) return `${v.name} takes host writes on ${a.server} and ${b.server} while their mirror link is down`;
+            if (a !== b && !linkUp(s, a.server, b.server))
+              return `${v.name} takes host writes on ${a.server} and ${b.server} while their mirror link is down`;
           }
         }
         return null;
@@ -105,7 +111,8 @@ export const stateInvariants: StateInvariant[] = [
     check: (s) =>
       first(mirrored(s), (v) => {
         if (v.status === 'unknown' && v.hostAccess !== 'disabled') return `${v.name} is unknown but grants host access`;
-        if (v.hostAccess === 'disabled' && s.paths.some((p) => activeAlua(p.alua[v.name]))) return `${v.name} has host access disabled but an active path`;
+        if (v.hostAccess === 'disabled' && s.paths.some((p) => activeAlua(p.alua[v.name])))
+          return `${v.name} has host access disabled but an active path`;
         return null;
       }),
   },
@@ -123,7 +130,8 @@ export const stateInvariants: StateInvariant[] = [
   {
     id: 'one-optimized-path',
     spec: ['PTH-3'],
-    description: 'while a mirrored virtual disk has host access, each host has exactly one Active/Optimized path to it, to the preferred server when its copy serves',
+    description:
+      'while a mirrored virtual disk has host access, each host has exactly one Active/Optimized path to it, to the preferred server when its copy serves',
     check: (s, t) =>
       first(mirrored(s), (v) =>
         v.hostAccess !== 'readWrite'
@@ -166,7 +174,19 @@ export const transitionInvariants: TransitionInvariant[] = [
     id: 'cache-settings-apply-at-start',
     spec: ['SRV-6'],
     description: 'applied cache settings change only when virtualization starts, and then to the pending settings',
-    events: ['start', 'restart', 'powerOn', 'stop', 'shutdown', 'crash', 'siteCrash', 'setCache', 'onBattery', 'mainsRestored', 'batteryLow'],
+    events: [
+      'start',
+      'restart',
+      'powerOn',
+      'stop',
+      'shutdown',
+      'crash',
+      'siteCrash',
+      'setCache',
+      'onBattery',
+      'mainsRestored',
+      'batteryLow',
+    ],
     check: (before, event, after) =>
       first(after.servers, (a) => {
         const b = server(before, a.name);
@@ -180,7 +200,8 @@ export const transitionInvariants: TransitionInvariant[] = [
   {
     id: 'failover-keeps-access',
     spec: ['MIR-2'],
-    description: 'when one server goes down, hosts keep access to a mirrored virtual disk through another running server with an up-to-date, connected copy',
+    description:
+      'when one server goes down, hosts keep access to a mirrored virtual disk through another running server with an up-to-date, connected copy',
     events: ['stop', 'shutdown', 'restart', 'crash', 'batteryLow'],
     check: (before, event, after) => {
       if (!isServerEvent(event)) return null;
@@ -190,7 +211,9 @@ export const transitionInvariants: TransitionInvariant[] = [
         const survivor = v.copies.find(
           (c) => c.server !== event.server && c.dataStatus === 'upToDate' && running(before, c.server) && running(after, c.server),
         );
-        return survivor ? `${v.name} lost host access on ${event.type} ${event.server} although ${survivor.server} kept an up-to-date copy` : null;
+        return survivor
+          ? `${v.name} lost host access on ${event.type} ${event.server} although ${survivor.server} kept an up-to-date copy`
+          : null;
       });
     },
   },
@@ -203,7 +226,9 @@ export const transitionInvariants: TransitionInvariant[] = [
       if (event.type !== 'stop' && event.type !== 'start') return null;
       const b = server(before, event.server);
       const noop = (event.type === 'stop' && b?.state !== 'running') || (event.type === 'start' && b?.state === 'running');
-      return noop && JSON.stringify(before) !== JSON.stringify(after) ? `${event.type} ${event.server} changed the status although it did not apply` : null;
+      return noop && JSON.stringify(before) !== JSON.stringify(after)
+        ? `${event.type} ${event.server} changed the status although it did not apply`
+        : null;
     },
   },
 ];
@@ -221,7 +246,8 @@ export const monitorInvariants: MonitorInvariant[] = [
   {
     id: 'crashed-copy-needs-recovery',
     spec: ['MIR-6', 'SRV-11', 'DS-2'],
-    description: 'a copy whose server crashed while another copy kept serving is not up to date again until a recovery completes or an operator forces it',
+    description:
+      'a copy whose server crashed while another copy kept serving is not up to date again until a recovery completes or an operator forces it',
     events: ['crash', 'siteCrash', 'recoveryComplete', 'forceMirrorRecovery'],
     next: (m, before, event, after, t) => {
       for (const v of mirrored(before)) {
@@ -229,11 +255,19 @@ export const monitorInvariants: MonitorInvariant[] = [
         v.copies.forEach((c, i) => {
           const bit = copyBit(t, v.name, i);
           const partnerServed = v.copies.some((o) => o !== c && o.dataStatus === 'upToDate' && running(after, o.server));
-          if (crashes(event, c.server) && running(before, c.server) && c.dataStatus === 'upToDate' && v.hostAccess === 'readWrite' && partnerServed) {
+          if (
+            crashes(event, c.server) &&
+            running(before, c.server) &&
+            c.dataStatus === 'upToDate' &&
+            v.hostAccess === 'readWrite' &&
+            partnerServed
+          ) {
             m |= bit;
           }
           const repaired =
-            (event.type === 'recoveryComplete' || event.type === 'forceMirrorRecovery') && event.vdisk === v.name && a.copies[i]!.dataStatus === 'upToDate';
+            (event.type === 'recoveryComplete' || event.type === 'forceMirrorRecovery') &&
+            event.vdisk === v.name &&
+            a.copies[i]!.dataStatus === 'upToDate';
           if (repaired) m &= ~bit;
         });
       }
@@ -260,7 +294,8 @@ const undecidableNeedsOperator: MonitorInvariant = {
   next: (m, before, event, after, t) => {
     mirrored(before).forEach((v) => {
       const bit = copyBit(t, v.name, 0);
-      const inSync = v.hostAccess === 'readWrite' && v.copies.filter((c) => c.dataStatus === 'upToDate' && running(before, c.server)).length > 1;
+      const inSync =
+        v.hostAccess === 'readWrite' && v.copies.filter((c) => c.dataStatus === 'upToDate' && running(before, c.server)).length > 1;
       if (event.type === 'siteCrash' && inSync) m |= bit;
       if (event.type === 'forceMirrorRecovery' && event.vdisk === v.name && vdiskIn(after, v.name)?.hostAccess === 'readWrite') m &= ~bit;
     });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createGroupModel } from '../../models/group.js';
+import { createGroupModel, type GroupModel } from '../../models/group.js';
 import { namedTopologies, TopologyError } from '../../models/topology.js';
 import type { Topology } from '../../models/types.js';
 import { checkModel } from '../check/check-model.js';
@@ -11,7 +11,9 @@ export function loadTopology(nameOrFile: string): Topology {
   const named = namedTopologies[nameOrFile];
   if (named) return named();
   if (!nameOrFile.endsWith('.json')) {
-    throw new UsageError(`unknown topology ${JSON.stringify(nameOrFile)}: use one of ${Object.keys(namedTopologies).join(', ')}, or a .json file`);
+    throw new UsageError(
+      `unknown topology ${JSON.stringify(nameOrFile)}: use one of ${Object.keys(namedTopologies).join(', ')}, or a .json file`,
+    );
   }
   let text: string;
   try {
@@ -32,7 +34,12 @@ export const checkCommand: CommandSpec = {
     'Explores every reachable state of the server-group model and checks its safety properties in every state and transition, and that every state can be repaired. Exit code 1 on a violation.',
   usage: 'sanspec check [--topology NAME|FILE]... [--json]',
   options: {
-    topology: { type: 'string', multiple: true, value: 'NAME|FILE', description: `topology to check: ${Object.keys(namedTopologies).join(', ')}, or a JSON file (default: all named)` },
+    topology: {
+      type: 'string',
+      multiple: true,
+      value: 'NAME|FILE',
+      description: `topology to check: ${Object.keys(namedTopologies).join(', ')}, or a JSON file (default: all named)`,
+    },
     json: { type: 'boolean', description: 'print the reports as JSON' },
     help: { type: 'boolean', description: 'show this help' },
   },
@@ -42,7 +49,7 @@ export const checkCommand: CommandSpec = {
     const progress = process.stderr.isTTY && !values.json;
     const reports = [];
     for (const topology of topologies) {
-      let model;
+      let model: GroupModel;
       try {
         model = createGroupModel(topology);
       } catch (error) {

@@ -163,7 +163,8 @@ class Multipath implements MultipathDevice {
   private probeTimer: NodeJS.Timeout | null = null;
 
   constructor(options: MultipathOptions) {
-    const invalid = (detail: string) => new MultipathError('MPATH_INVALID_OPTIONS', 'fail', 'open', [], `invalid multipath options: ${detail}`);
+    const invalid = (detail: string) =>
+      new MultipathError('MPATH_INVALID_OPTIONS', 'fail', 'open', [], `invalid multipath options: ${detail}`);
     if (options.paths.length === 0) throw invalid('no paths; give at least one { name, uri }');
     const names = new Set<string>();
     for (const p of options.paths) {
@@ -185,7 +186,15 @@ class Multipath implements MultipathDevice {
     this.probeMs = positive('failbackProbeMs', options.failbackProbeMs, 250);
     this.exportName = options.exportName;
     this.onEvent = options.onEvent;
-    this.paths = options.paths.map((p, rank) => ({ name: p.name, uri: p.uri, rank, client: null, connecting: null, checking: false, failed: null }));
+    this.paths = options.paths.map((p, rank) => ({
+      name: p.name,
+      uri: p.uri,
+      rank,
+      client: null,
+      connecting: null,
+      checking: false,
+      failed: null,
+    }));
   }
 
   get size(): number {
@@ -200,7 +209,13 @@ class Multipath implements MultipathDevice {
     const attempts: MultipathAttempt[] = [];
     const usable = await this.acquire(performance.now() + this.retryForMs, attempts);
     if (usable === null) {
-      throw new MultipathError('MPATH_NO_PATH', 'fail', 'open', attempts, `no path to the disk accepted a connection within ${this.retryForMs} ms: ${summary(attempts)}`);
+      throw new MultipathError(
+        'MPATH_NO_PATH',
+        'fail',
+        'open',
+        attempts,
+        `no path to the disk accepted a connection within ${this.retryForMs} ms: ${summary(attempts)}`,
+      );
     }
     this.probeTimer = setInterval(() => this.probe(), this.probeMs);
     this.probeTimer.unref();
@@ -308,7 +323,7 @@ class Multipath implements MultipathDevice {
   /** The active path if its connection is open. */
   private usableActive(): PathState | null {
     const a = this.active;
-    return a !== null && a.client !== null && a.client.isOpen ? a : null;
+    return a?.client?.isOpen ? a : null;
   }
 
   /** Connects a path (one connection attempt at a time per path). */
@@ -355,7 +370,8 @@ class Multipath implements MultipathDevice {
     this.active = p;
     this.lastActive = p;
     if (previous === null || previous === p) return;
-    if (p.rank < previous.rank) this.emit({ type: 'failback', path: p.name, reason: `${p.name} is more preferred than ${previous.name} and accepts I/O again` });
+    if (p.rank < previous.rank)
+      this.emit({ type: 'failback', path: p.name, reason: `${p.name} is more preferred than ${previous.name} and accepts I/O again` });
     else this.emit({ type: 'failover', path: p.name, reason: `${previous.name} failed: ${previous.failed?.reason ?? 'unknown reason'}` });
   }
 
@@ -396,7 +412,7 @@ class Multipath implements MultipathDevice {
   }
 
   private async check(p: PathState): Promise<void> {
-    let client = p.client !== null && p.client.isOpen ? p.client : null;
+    let client = p.client?.isOpen ? p.client : null;
     if (client === null) {
       const result = await this.connectPath(p, this.ioTimeoutMs);
       if (!result.ok) return;

@@ -27,14 +27,7 @@ import {
   SIMPLE_REPLY_SIZE,
   STRUCTURED_REPLY_MAGIC,
 } from './protocol.js';
-import type {
-  NbdBlockSize,
-  NbdExportInfo,
-  NbdFeatures,
-  NbdRequestOptions,
-  NbdWriteOptions,
-  NbdWriteZeroesOptions,
-} from './types.js';
+import type { NbdBlockSize, NbdExportInfo, NbdFeatures, NbdRequestOptions, NbdWriteOptions, NbdWriteZeroesOptions } from './types.js';
 
 const TWO_POW_32 = 0x1_0000_0000;
 const MAX_UINT32 = 0xffff_ffff;
@@ -55,9 +48,7 @@ interface Pending {
 }
 
 /** Reply parser state. */
-type ReplyState =
-  | { readonly kind: 'header' }
-  | { readonly kind: 'data'; readonly pending: Pending; readonly data: Buffer; filled: number };
+type ReplyState = { readonly kind: 'header' } | { readonly kind: 'data'; readonly pending: Pending; readonly data: Buffer; filled: number };
 
 /** Connection life. */
 type ClientState =
@@ -198,7 +189,8 @@ export class NbdClient {
   }
 
   private validate(command: NbdCommandName, type: number, offset: number, length: number): void {
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new NbdInvalidRequestError(command, `offset ${offset} is not a non-negative integer`);
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new NbdInvalidRequestError(command, `offset ${offset} is not a non-negative integer`);
     if (!Number.isSafeInteger(length) || length < 0 || length > MAX_UINT32) {
       throw new NbdInvalidRequestError(command, `length ${length} is not an integer from 0 to 2^32-1`);
     }
@@ -220,7 +212,8 @@ export class NbdClient {
     }
     if (type === CMD_READ || type === CMD_WRITE || type === CMD_WRITE_ZEROES) {
       const max = this.blockSize?.maximum ?? DEFAULT_MAX_BLOCK;
-      if (length > max) throw new NbdInvalidRequestError(command, `length ${length} exceeds the maximum block size ${max}; split the request`);
+      if (length > max)
+        throw new NbdInvalidRequestError(command, `length ${length} exceeds the maximum block size ${max}; split the request`);
     }
   }
 
@@ -324,7 +317,8 @@ export class NbdClient {
       const h = q.take(SIMPLE_REPLY_SIZE);
       const magic = h.readUInt32BE(0);
       if (magic !== SIMPLE_REPLY_MAGIC) {
-        const what = magic === STRUCTURED_REPLY_MAGIC ? 'a structured reply, which was not negotiated' : `bad reply magic 0x${magic.toString(16)}`;
+        const what =
+          magic === STRUCTURED_REPLY_MAGIC ? 'a structured reply, which was not negotiated' : `bad reply magic 0x${magic.toString(16)}`;
         this.protocolViolation(what);
         return;
       }

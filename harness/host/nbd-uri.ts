@@ -28,7 +28,8 @@ export function parseNbdUri(uri: string): NbdEndpoint {
       return { host, port, exportName };
     }
     case 'nbd+unix:': {
-      if (url.hostname !== '') throw new NbdUriError(uri, 'a Unix socket URI has no host (use three slashes: nbd+unix:///EXPORT?socket=PATH)');
+      if (url.hostname !== '')
+        throw new NbdUriError(uri, 'a Unix socket URI has no host (use three slashes: nbd+unix:///EXPORT?socket=PATH)');
       const path = url.searchParams.get('socket');
       if (path === null || path === '') throw new NbdUriError(uri, 'no socket=PATH query parameter');
       return { path, exportName };

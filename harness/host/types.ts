@@ -1,10 +1,7 @@
 // Contracts of the host NBD client.
 
 /** Where to connect: TCP, a Unix socket, or an NBD URI (nbd://, nbd+unix://). */
-export type NbdTarget =
-  | { readonly host: string; readonly port?: number }
-  | { readonly path: string }
-  | { readonly uri: string };
+export type NbdTarget = { readonly host: string; readonly port?: number } | { readonly path: string } | { readonly uri: string };
 
 /** Options of `connect`. */
 export interface NbdClientOptions {

@@ -62,7 +62,9 @@ function fillTail(out: Buffer, start: number, header: Buffer): void {
 export function createBlockCodec(options: BlockCodecOptions): BlockCodec {
   const blockSize = options.blockSize ?? 4096;
   if (!Number.isInteger(blockSize) || blockSize < 128 || blockSize % 4 !== 0) {
-    throw new RangeError(`block size ${blockSize} cannot hold a self-describing value; use a multiple of 4 of at least 128 bytes (4096 is usual)`);
+    throw new RangeError(
+      `block size ${blockSize} cannot hold a self-describing value; use a multiple of 4 of at least 128 bytes (4096 is usual)`,
+    );
   }
   const diskHash = createHash('sha256').update(options.disk).digest().subarray(0, 8);
 
@@ -77,7 +79,7 @@ export function createBlockCodec(options: BlockCodecOptions): BlockCodec {
   }
 
   /** The whole block value of a header: the header, then its generated tail. */
-  function valueOf(h: Buffer): Buffer {
+  function blockValueOf(h: Buffer): Buffer {
     const out = Buffer.alloc(blockSize);
     h.copy(out, 0);
     fillTail(out, BLOCK_HEADER_BYTES, h);
@@ -89,27 +91,52 @@ export function createBlockCodec(options: BlockCodecOptions): BlockCodec {
     blockSize,
     encode(block, writeId) {
       if (!Number.isSafeInteger(block) || block < 0) throw new RangeError(`block ${block} is not a non-negative integer`);
-      if (!Number.isSafeInteger(writeId) || writeId < 1) throw new RangeError(`write id ${writeId} must be a positive integer (0 means zeros)`);
-      return valueOf(header(block, writeId));
+      if (!Number.isSafeInteger(writeId) || writeId < 1)
+        throw new RangeError(`write id ${writeId} must be a positive integer (0 means zeros)`);
+      return blockValueOf(header(block, writeId));
     },
     decode(data, block) {
-      if (data.length !== blockSize) return { kind: 'corrupt', damage: 'garbage', reason: `read ${data.length} bytes, expected a ${blockSize}-byte block` };
+      if (data.length !== blockSize)
+        return { kind: 'corrupt', damage: 'garbage', reason: `read ${data.length} bytes, expected a ${blockSize}-byte block` };
       if (isZero(data)) return { kind: 'zeros' };
       if (!data.subarray(0, 8).equals(MAGIC)) {
         const nonZero = data.findIndex((b) => b !== 0);
-        return { kind: 'corrupt', damage: 'garbage', reason: `no value header (first non-zero byte at offset ${nonZero}): garbage or a torn first sector` };
+        return {
+          kind: 'corrupt',
+          damage: 'garbage',
+          reason: `no value header (first non-zero byte at offset ${nonZero}): garbage or a torn first sector`,
+        };
       }
-      if (!data.subarray(8, 16).equals(diskHash)) return { kind: 'corrupt', damage: 'foreign', reason: `holds a value of another disk or run (disk hash ${data.subarray(8, 16).toString('hex')})` };
+      if (!data.subarray(8, 16).equals(diskHash))
+        return {
+          kind: 'corrupt',
+          damage: 'foreign',
+          reason: `holds a value of another disk or run (disk hash ${data.subarray(8, 16).toString('hex')})`,
+        };
       const size = data.readUInt32BE(32);
       const foundBlock = readU64(data, 16);
       const writeId = readU64(data, 24);
-      if (size !== blockSize) return { kind: 'corrupt', damage: 'foreign', reason: `header of a ${size}-byte block value (block ${foundBlock}, write ${writeId})` };
-      if (foundBlock !== block) return { kind: 'corrupt', damage: 'foreign', reason: `holds block ${foundBlock}'s value of write ${writeId} (misdirected write or read)` };
-      const expected = valueOf(header(foundBlock, writeId));
+      if (size !== blockSize)
+        return {
+          kind: 'corrupt',
+          damage: 'foreign',
+          reason: `header of a ${size}-byte block value (block ${foundBlock}, write ${writeId})`,
+        };
+      if (foundBlock !== block)
+        return {
+          kind: 'corrupt',
+          damage: 'foreign',
+          reason: `holds block ${foundBlock}'s value of write ${writeId} (misdirected write or read)`,
+        };
+      const expected = blockValueOf(header(foundBlock, writeId));
       if (!expected.equals(data)) {
         let at = 0;
         while (at < blockSize && expected[at] === data[at]) at++;
-        return { kind: 'corrupt', damage: 'torn', reason: `torn: header of write ${writeId} but bytes from offset ${at} differ from that value` };
+        return {
+          kind: 'corrupt',
+          damage: 'torn',
+          reason: `torn: header of write ${writeId} but bytes from offset ${at} differ from that value`,
+        };
       }
       return { kind: 'value', block, writeId };
     },

@@ -48,23 +48,43 @@ function allowedAbove(writes: readonly HistoryEntry[], floor: Floor): number[] {
 }
 
 /** The violation a value breaks outright (corrupt, phantom, failed write), whatever the floor. */
-function phantom(block: number, found: DecodedBlock, writes: readonly HistoryEntry[], notAfter: number): { invariant: 'DS-5' | 'DS-8'; message: string; evidence: HistoryEntry[] } | null {
+function phantom(
+  block: number,
+  found: DecodedBlock,
+  writes: readonly HistoryEntry[],
+  notAfter: number,
+): { invariant: 'DS-5' | 'DS-8'; message: string; evidence: HistoryEntry[] } | null {
   if (found.kind === 'zeros') return null;
   if (found.kind === 'corrupt') {
     const torn = found.damage === 'torn';
     return {
       invariant: torn ? 'DS-8' : 'DS-5',
-      message: torn ? `block ${block} holds part of one write and part of another: ${found.reason}` : `block ${block} holds data no host wrote there: ${found.reason}`,
+      message: torn
+        ? `block ${block} holds part of one write and part of another: ${found.reason}`
+        : `block ${block} holds data no host wrote there: ${found.reason}`,
       evidence: writes.slice(-EVIDENCE_WRITES),
     };
   }
   const w = writes.find((x) => (x.value ?? x.id) === found.writeId);
-  if (w === undefined) return { invariant: 'DS-5', message: `block ${block} holds write ${found.writeId}, which no host issued to this block`, evidence: writes.slice(-EVIDENCE_WRITES) };
+  if (w === undefined)
+    return {
+      invariant: 'DS-5',
+      message: `block ${block} holds write ${found.writeId}, which no host issued to this block`,
+      evidence: writes.slice(-EVIDENCE_WRITES),
+    };
   if (w.outcome === 'fail') {
-    return { invariant: 'DS-5', message: `block ${block} holds write ${w.id}, which was reported failed (outcome fail promises it never took effect)`, evidence: [w] };
+    return {
+      invariant: 'DS-5',
+      message: `block ${block} holds write ${w.id}, which was reported failed (outcome fail promises it never took effect)`,
+      evidence: [w],
+    };
   }
   if (w.invokedAt > notAfter) {
-    return { invariant: 'DS-5', message: `block ${block} returned write ${w.id}, which was invoked only after the read had completed`, evidence: [w] };
+    return {
+      invariant: 'DS-5',
+      message: `block ${block} returned write ${w.id}, which was invoked only after the read had completed`,
+      evidence: [w],
+    };
   }
   return null;
 }
@@ -89,7 +109,12 @@ const list = (ids: readonly number[]) => (ids.length === 0 ? 'nothing' : ids.map
  * block, not older than the latest write acknowledged before the read began (unless forced).
  * `writes` are the writes to the read's block (more may follow; only their timestamps matter).
  */
-export function checkRead(read: HistoryEntry, found: DecodedBlock, writes: readonly HistoryEntry[], options: Pick<CheckOptions, 'forced'> = {}): Violation | null {
+export function checkRead(
+  read: HistoryEntry,
+  found: DecodedBlock,
+  writes: readonly HistoryEntry[],
+  options: Pick<CheckOptions, 'forced'> = {},
+): Violation | null {
   const block = read.block ?? -1;
   const seenBy = { readId: read.id } as const;
   const completed = read.completedAt ?? Number.POSITIVE_INFINITY;
@@ -146,7 +171,11 @@ export function checkHistory(history: History, finalRead: (block: number) => Buf
   for (const r of history.entries) {
     if (r.kind !== 'read' || r.outcome !== 'ok' || r.block === undefined) continue;
     const found: DecodedBlock =
-      r.corrupt !== undefined ? { kind: 'corrupt', ...r.corrupt } : r.value === 0 || r.value === undefined ? { kind: 'zeros' } : { kind: 'value', block: r.block, writeId: r.value };
+      r.corrupt !== undefined
+        ? { kind: 'corrupt', ...r.corrupt }
+        : r.value === 0 || r.value === undefined
+          ? { kind: 'zeros' }
+          : { kind: 'value', block: r.block, writeId: r.value };
     const v = checkRead(r, found, writesTo(r.block), options);
     if (v) violations.push(v);
   }
@@ -170,9 +199,17 @@ export function checkHistory(history: History, finalRead: (block: number) => Buf
     const allowed = allowedAbove(writes, floor);
     const latest = latestOf(floor);
     const why = crash
-      ? latest.map((w) => (w.fua === true ? `write ${w.id} (FUA, acknowledged)` : `write ${w.id} (acknowledged, then flush ${flushAfter(flushes, settledAt(w))?.id} acknowledged)`)).join(', ')
+      ? latest
+          .map((w) =>
+            w.fua === true
+              ? `write ${w.id} (FUA, acknowledged)`
+              : `write ${w.id} (acknowledged, then flush ${flushAfter(flushes, settledAt(w))?.id} acknowledged)`,
+          )
+          .join(', ')
       : list(latest.map((w) => w.id));
-    const proof = crash ? latest.flatMap((w) => (w.fua === true ? [] : [flushAfter(flushes, settledAt(w))].filter((f): f is HistoryEntry => f !== undefined))) : [];
+    const proof = crash
+      ? latest.flatMap((w) => (w.fua === true ? [] : [flushAfter(flushes, settledAt(w))].filter((f): f is HistoryEntry => f !== undefined)))
+      : [];
     violations.push({
       invariant: crash ? 'DS-3' : 'DS-1',
       block,

@@ -9,7 +9,9 @@ export function formatViolations(violations: readonly Violation[], limit = 20): 
     lines.push(`${v.invariant} block ${v.block} (${v.seenBy === 'final-read' ? 'final read' : `read ${v.seenBy.readId}`}): ${v.message}`);
     for (const e of v.evidence) {
       const t = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(1));
-      lines.push(`    #${e.id} ${e.kind}${e.block !== undefined ? ` block ${e.block}` : ''}${e.value !== undefined ? ` value ${e.value}` : ''}${e.fua ? ' fua' : ''} ${e.outcome} [${t(e.invokedAt)} .. ${t(e.completedAt)}]${e.path ? ` via ${e.path}` : ''}${e.error ? ` (${e.error})` : ''}`);
+      lines.push(
+        `    #${e.id} ${e.kind}${e.block !== undefined ? ` block ${e.block}` : ''}${e.value !== undefined ? ` value ${e.value}` : ''}${e.fua ? ' fua' : ''} ${e.outcome} [${t(e.invokedAt)} .. ${t(e.completedAt)}]${e.path ? ` via ${e.path}` : ''}${e.error ? ` (${e.error})` : ''}`,
+      );
     }
   }
   if (violations.length > limit) lines.push(`... and ${violations.length - limit} more`);

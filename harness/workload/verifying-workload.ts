@@ -87,7 +87,8 @@ export function startWorkload(options: WorkloadOptions): Workload {
   const backoffMs = options.errorBackoffMs ?? 5;
   const disk = options.disk ?? `workload-${seed}`;
   if (!Number.isInteger(blocks) || blocks < 1) throw new RangeError(`blocks must be a positive integer, got ${blocks}`);
-  if (blocks * blockSize > device.size) throw new RangeError(`${blocks} blocks of ${blockSize} bytes do not fit the device (${device.size} bytes); use fewer blocks`);
+  if (blocks * blockSize > device.size)
+    throw new RangeError(`${blocks} blocks of ${blockSize} bytes do not fit the device (${device.size} bytes); use fewer blocks`);
   if (readRatio < 0 || readRatio > 1) throw new RangeError(`readRatio must be within 0..1, got ${readRatio}`);
   const codec = createBlockCodec({ disk, blockSize });
   const rand = random(seed);

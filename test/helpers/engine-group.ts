@@ -20,7 +20,10 @@ export interface CliResult {
 /** Runs `sanspec ARGS` (bin/sanspec.mjs) and returns its exit code and output. */
 export async function sanspec(args: string[], timeoutMs = 180_000): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/sanspec.mjs', ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/sanspec.mjs', ...args], {
+      timeout: timeoutMs,
+      maxBuffer: 16 << 20,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number | string; stdout: string; stderr: string };

@@ -23,7 +23,8 @@ export async function createFileBlockDevice(path: string, size: number, options:
     await fh.datasync();
   }
   const check = (offset: number, length: number) => {
-    if (offset < 0 || length < 0 || offset + length > size) throw new BlockError('EINVAL', `file device: range ${offset}+${length} outside 0..${size}`);
+    if (offset < 0 || length < 0 || offset + length > size)
+      throw new BlockError('EINVAL', `file device: range ${offset}+${length} outside 0..${size}`);
   };
   const writeZeros = async (offset: number, length: number, fua: boolean) => {
     check(offset, length);

@@ -14,7 +14,10 @@ export function pattern(seed: number, length: number): Buffer {
 /** A short description of the mirrored disk's status, for failure messages and assertions. */
 export function mirrorLine(s: GroupStatus, vdisk = 'm1'): string {
   const v = s.virtualDisks.find((x) => x.name === vdisk)!;
-  const alua = s.paths.filter((p) => p.host === s.paths[0]!.host).map((p) => `${p.server}:${p.alua[vdisk]}`).join(',');
+  const alua = s.paths
+    .filter((p) => p.host === s.paths[0]!.host)
+    .map((p) => `${p.server}:${p.alua[vdisk]}`)
+    .join(',');
   return `${v.status}/${v.hostAccess} ${v.copies.map((c) => `${c.server}=${c.dataStatus}`).join(' ')} [${alua}]`;
 }
 
@@ -31,15 +34,22 @@ export async function waitStatus(g: EngineGroup, ok: (s: GroupStatus) => boolean
 }
 
 /** The mirrored disk is online: both copies up to date, host access through both servers. */
-export const online = (vdisk = 'm1') => (s: GroupStatus) => s.virtualDisks.find((v) => v.name === vdisk)!.status === 'online';
+export const online =
+  (vdisk = 'm1') =>
+  (s: GroupStatus) =>
+    s.virtualDisks.find((v) => v.name === vdisk)!.status === 'online';
 
 /** Status predicate on one copy's data status. */
-export const copyIs = (server: string, ...statuses: string[]) => (s: GroupStatus) =>
-  statuses.includes(s.virtualDisks.find((v) => v.name === 'm1')!.copies.find((c) => c.server === server)!.dataStatus);
+export const copyIs =
+  (server: string, ...statuses: string[]) =>
+  (s: GroupStatus) =>
+    statuses.includes(s.virtualDisks.find((v) => v.name === 'm1')!.copies.find((c) => c.server === server)!.dataStatus);
 
 /** SHA-256 of a copy's backing file. */
 export function backendHash(g: EngineGroup, vdisk: string, server: string): string {
-  return createHash('sha256').update(readFileSync(g.backingFile(vdisk, server))).digest('hex');
+  return createHash('sha256')
+    .update(readFileSync(g.backingFile(vdisk, server)))
+    .digest('hex');
 }
 
 /**
@@ -59,6 +69,16 @@ export async function expectConverged(g: EngineGroup, vdisk = 'm1'): Promise<voi
 /** Details of a server's mirrored volume (role, record, recovery progress). */
 export async function volumeDetails(g: EngineGroup, server: string, vdisk = 'm1') {
   const r = await g.report();
-  const mirror = r.servers[server]?.details?.mirror as { volumes: Array<{ vdisk: string; role: string; changedRegions: number; recovery: { kind: string; done: number; total: number } | null; record: { gen: string; forced: unknown } }> } | undefined;
+  const mirror = r.servers[server]?.details?.mirror as
+    | {
+        volumes: Array<{
+          vdisk: string;
+          role: string;
+          changedRegions: number;
+          recovery: { kind: string; done: number; total: number } | null;
+          record: { gen: string; forced: unknown };
+        }>;
+      }
+    | undefined;
   return mirror?.volumes.find((v) => v.vdisk === vdisk);
 }

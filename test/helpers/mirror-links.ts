@@ -1,12 +1,20 @@
 // In-process mirror links for tests: a recording wrapper, a test request handler, and a connected
 // pair (s2 listens on 127.0.0.1 port 0, s1 connects). Everything registers its own cleanup.
 
-import { createMirrorLink, type MirrorLink, type MirrorLinkEvents, type MirrorLinkOptions, type MirrorRequest } from '../../engine/mirror/index.js';
+import {
+  createMirrorLink,
+  type MirrorLink,
+  type MirrorLinkEvents,
+  type MirrorLinkOptions,
+  type MirrorRequest,
+} from '../../engine/mirror/index.js';
 import type { CleanupStack } from './nbd-cleanup.js';
 import { waitFor } from './wait-for.js';
 
 /** One event a link emitted. */
-export type RecordedEvent = { [E in keyof MirrorLinkEvents]: { readonly event: E; readonly info: MirrorLinkEvents[E]; readonly at: number } }[keyof MirrorLinkEvents];
+export type RecordedEvent = {
+  [E in keyof MirrorLinkEvents]: { readonly event: E; readonly info: MirrorLinkEvents[E]; readonly at: number };
+}[keyof MirrorLinkEvents];
 
 /** A link with its event history and the requests its handler saw. */
 export interface TestLink {
@@ -33,16 +41,20 @@ export function testHandler(t: Pick<TestLink, 'handled' | 'held'>): MirrorLinkOp
     t.handled.push(req);
     switch (req.type) {
       case 'fail': {
-        const err = new Error(String(req.header['message'] ?? 'handler failed'));
-        if (typeof req.header['code'] === 'string') Object.assign(err, { code: req.header['code'] });
+        const err = new Error(String(req.header.message ?? 'handler failed'));
+        if (typeof req.header.code === 'string') Object.assign(err, { code: req.header.code });
         return Promise.reject(err);
       }
       case 'throw-sync':
         throw Object.assign(new Error('thrown synchronously'), { code: 'ESYNC' });
       case 'delay':
-        return new Promise((resolve) => setTimeout(() => resolve({ header: req.header, payload: req.payload }), Number(req.header['ms'] ?? 0)));
+        return new Promise((resolve) =>
+          setTimeout(() => resolve({ header: req.header, payload: req.payload }), Number(req.header.ms ?? 0)),
+        );
       case 'hold':
-        return new Promise((resolve) => t.held.push({ req, release: () => resolve({ header: { released: true, ...req.header }, payload: req.payload }) }));
+        return new Promise((resolve) =>
+          t.held.push({ req, release: () => resolve({ header: { released: true, ...req.header }, payload: req.payload }) }),
+        );
       default:
         return { header: req.header, payload: req.payload };
     }
@@ -94,10 +106,24 @@ export async function startLinkPair(
   cleanup: CleanupStack,
   opts: { s1?: SideOptions; s2?: SideOptions; waitUp?: boolean } = {},
 ): Promise<{ s1: TestLink; s2: TestLink }> {
-  const s2 = await startTestLink(cleanup, { self: 's2', peer: 's1', groupId: 'g1', listen: { host: '127.0.0.1', port: 0 }, ...FAST, ...opts.s2 });
+  const s2 = await startTestLink(cleanup, {
+    self: 's2',
+    peer: 's1',
+    groupId: 'g1',
+    listen: { host: '127.0.0.1', port: 0 },
+    ...FAST,
+    ...opts.s2,
+  });
   const address = s2.link.address;
   if (address === undefined) throw new Error('the listening link has no address');
-  const s1 = await startTestLink(cleanup, { self: 's1', peer: 's2', groupId: 'g1', connect: { host: '127.0.0.1', port: address.port }, ...FAST, ...opts.s1 });
+  const s1 = await startTestLink(cleanup, {
+    self: 's1',
+    peer: 's2',
+    groupId: 'g1',
+    connect: { host: '127.0.0.1', port: address.port },
+    ...FAST,
+    ...opts.s1,
+  });
   if (opts.waitUp !== false) {
     await s1.waitUp();
     await s2.waitUp();

@@ -1,4 +1,4 @@
-// Starts test/helpers/mirror-peer-main.ts in a child process (node --import tsx) and follows its
+// Starts test/fixtures/mirror-peer-main.ts in a child process (node --import tsx) and follows its
 // event lines. Cleanup kills it (SIGKILL, then SIGCONT in case it was stopped) and waits for exit.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,7 +7,7 @@ import type { MirrorLinkOptions } from '../../engine/mirror/index.js';
 import type { CleanupStack } from './nbd-cleanup.js';
 import { waitFor } from './wait-for.js';
 
-const MAIN = fileURLToPath(new URL('./mirror-peer-main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../fixtures/mirror-peer-main.ts', import.meta.url));
 
 /** One line the child printed. */
 export interface PeerLine {
@@ -61,9 +61,10 @@ export async function startPeerProcess(cleanup: CleanupStack, options: Omit<Mirr
       timeoutMs,
     );
     const line = lines.filter((l) => l.event === event)[n - 1];
-    if (line === undefined) throw new Error(`peer process exited (code ${child.exitCode}, signal ${child.signalCode}) before '${event}'; stderr:\n${stderr}`);
+    if (line === undefined)
+      throw new Error(`peer process exited (code ${child.exitCode}, signal ${child.signalCode}) before '${event}'; stderr:\n${stderr}`);
     return line;
   };
   const ready = await waitEvent('ready', 1, 20_000);
-  return { child, port: typeof ready['port'] === 'number' ? ready['port'] : undefined, lines, exited, stderr: () => stderr, waitEvent };
+  return { child, port: typeof ready.port === 'number' ? ready.port : undefined, lines, exited, stderr: () => stderr, waitEvent };
 }

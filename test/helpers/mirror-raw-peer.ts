@@ -54,7 +54,9 @@ export class RawMirrorPeer {
 
   /** Sends HELLO with these fields (default: a valid s1 of group g1 expecting s2). */
   sendHello(fields: Partial<Hello> = {}): void {
-    this.send(encodeHello({ version: PROTOCOL_VERSION, groupId: 'g1', from: 's1', to: 's2', heartbeatMs: 20, deadAfterMs: 300, ...fields }));
+    this.send(
+      encodeHello({ version: PROTOCOL_VERSION, groupId: 'g1', from: 's1', to: 's2', heartbeatMs: 20, deadAfterMs: 300, ...fields }),
+    );
   }
 
   /** Waits for a frame of this kind and returns it. */

@@ -200,7 +200,9 @@ export function goData(exportName: string, infos: readonly number[]): Buffer {
   b.writeUInt32BE(name.length, 0);
   name.copy(b, 4);
   b.writeUInt16BE(infos.length, 4 + name.length);
-  infos.forEach((info, i) => b.writeUInt16BE(info, 6 + name.length + 2 * i));
+  infos.forEach((info, i) => {
+    b.writeUInt16BE(info, 6 + name.length + 2 * i);
+  });
   return b;
 }
 

@@ -58,7 +58,11 @@ export async function startNbdkit(cleanup: CleanupStack, args: readonly string[]
         resolve(true);
       });
     });
-  await waitFor(async () => child.exitCode !== null || (existsSync(socket) && (await accepts())), `nbdkit ${args.join(' ')} to listen`, 10_000);
+  await waitFor(
+    async () => child.exitCode !== null || (existsSync(socket) && (await accepts())),
+    `nbdkit ${args.join(' ')} to listen`,
+    10_000,
+  );
   if (child.exitCode !== null) throw new Error(`nbdkit ${args.join(' ')} exited with ${child.exitCode}: ${stderr}`);
   return { socket, uri: `nbd+unix:///?socket=${socket}`, child, stderr: () => stderr };
 }

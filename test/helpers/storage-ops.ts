@@ -21,12 +21,23 @@ export type Op =
 export function opArbitrary(diskBytes: number): fc.Arbitrary<Op> {
   const range = fc
     .tuple(
-      fc.oneof(fc.nat({ max: diskBytes / BS - 1 }).map((b) => b * BS), fc.nat({ max: diskBytes - 1 })),
-      fc.oneof(fc.integer({ min: 1, max: 3 * BS }), fc.integer({ min: 1, max: 24 * BS }).map((n) => Math.ceil(n / BS) * BS)),
+      fc.oneof(
+        fc.nat({ max: diskBytes / BS - 1 }).map((b) => b * BS),
+        fc.nat({ max: diskBytes - 1 }),
+      ),
+      fc.oneof(
+        fc.integer({ min: 1, max: 3 * BS }),
+        fc.integer({ min: 1, max: 24 * BS }).map((n) => Math.ceil(n / BS) * BS),
+      ),
     )
     .map(([offset, length]) => ({ offset, length: Math.min(length, diskBytes - offset) }));
   return fc.oneof(
-    { weight: 5, arbitrary: fc.record({ r: range, fua: fc.boolean(), seed: fc.nat() }).map(({ r, fua, seed }) => ({ kind: 'write' as const, ...r, fua, seed })) },
+    {
+      weight: 5,
+      arbitrary: fc
+        .record({ r: range, fua: fc.boolean(), seed: fc.nat() })
+        .map(({ r, fua, seed }) => ({ kind: 'write' as const, ...r, fua, seed })),
+    },
     { weight: 3, arbitrary: range.map((r) => ({ kind: 'read' as const, ...r })) },
     { weight: 1, arbitrary: fc.constant({ kind: 'flush' as const }) },
     { weight: 1, arbitrary: fc.record({ r: range, fua: fc.boolean() }).map(({ r, fua }) => ({ kind: 'trim' as const, ...r, fua })) },
@@ -59,7 +70,9 @@ export function disjoint(batch: readonly Op[]): Op[] {
 
 /** A readable label for failure messages and the model's history. */
 export function label(op: Op, batch: number): string {
-  return op.kind === 'flush' ? `batch ${batch} flush` : `batch ${batch} ${op.kind} ${op.length}@${op.offset}${'fua' in op && op.fua ? ' fua' : ''}`;
+  return op.kind === 'flush'
+    ? `batch ${batch} flush`
+    : `batch ${batch} ${op.kind} ${op.length}@${op.offset}${'fua' in op && op.fua ? ' fua' : ''}`;
 }
 
 /**
@@ -67,7 +80,13 @@ export function label(op: Op, batch: number): string {
  * the model as it was when the batch started, each acknowledgement is recorded in the model
  * (values, FLUSH and FUA durability; every write is durable on ack when `durableOnAck`).
  */
-export function runBatch(device: BlockDevice, model: ReferenceDisk, batch: readonly Op[], n: number, durableOnAck: boolean): Promise<void[]> {
+export function runBatch(
+  device: BlockDevice,
+  model: ReferenceDisk,
+  batch: readonly Op[],
+  n: number,
+  durableOnAck: boolean,
+): Promise<void[]> {
   const positions = model.positions();
   return Promise.all(
     batch.map(async (op) => {
@@ -84,7 +103,9 @@ export function runBatch(device: BlockDevice, model: ReferenceDisk, batch: reado
           const got = await device.read(op.offset, op.length);
           const at = firstDifference(got, expected);
           if (at >= 0) {
-            throw new Error(`${name}: byte ${op.offset + at} (block ${Math.floor((op.offset + at) / BS)}) reads ${got[at]}, the model says ${expected[at]}`);
+            throw new Error(
+              `${name}: byte ${op.offset + at} (block ${Math.floor((op.offset + at) / BS)}) reads ${got[at]}, the model says ${expected[at]}`,
+            );
           }
           return;
         }

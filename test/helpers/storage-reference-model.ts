@@ -68,7 +68,9 @@ export class ReferenceDisk {
 
   /** Every block everything is durable (after a drain). */
   allDurable(): void {
-    this.history.forEach((h, b) => (this.floor[b] = h.length - 1));
+    this.history.forEach((h, b) => {
+      this.floor[b] = h.length - 1;
+    });
   }
 
   /**

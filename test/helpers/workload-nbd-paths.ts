@@ -41,7 +41,11 @@ export interface PathServer {
 }
 
 /** Starts one path server per name over one shared memory device of `size` bytes (default 1 MiB). */
-export async function startPathServers(cleanup: CleanupStack, names: readonly string[], size = 1024 * 1024): Promise<{ device: MemoryBlockDevice; paths: PathServer[] }> {
+export async function startPathServers(
+  cleanup: CleanupStack,
+  names: readonly string[],
+  size = 1024 * 1024,
+): Promise<{ device: MemoryBlockDevice; paths: PathServer[] }> {
   const device = createMemoryBlockDevice(size);
   const paths: PathServer[] = [];
   for (const name of names) paths.push(await startPathServer(cleanup, name, device));
@@ -99,7 +103,9 @@ async function startPathServer(cleanup: CleanupStack, name: string, shared: Bloc
     if (running) await server.close();
   });
   const releases: Array<() => void> = [];
-  cleanup.add(null, () => releases.forEach((r) => r()));
+  cleanup.add(null, () => {
+    for (const r of releases) r();
+  });
 
   return {
     name,

@@ -11,7 +11,9 @@ function testFiles(dir: string): string[] {
 
 describe('SPEC catalogue coverage', () => {
   const ids = [...readFileSync('docs/spec.md', 'utf8').matchAll(/^- ([A-Z]+-\d+) /gm)].map((m) => m[1]!);
-  const names = testFiles('test/unit/models').flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/\bit\(\s*'([^']*)'/g)].map((m) => m[1]!));
+  const names = testFiles('test/unit/models').flatMap((f) =>
+    [...readFileSync(f, 'utf8').matchAll(/\bit\(\s*(['"`])((?:(?!\1).)*)\1/g)].map((m) => m[2]!),
+  );
 
   it('every SRV, PRT, PTH, VD and MIR behaviour is cited by the name of a model test', () => {
     const wanted = ids.filter((id) => /^(SRV|PRT|PTH|VD|MIR)-/.test(id));

@@ -82,45 +82,68 @@ for (const backend of ['file', 'loop'] as const) {
       }
     }, 120_000);
 
-    it.skipIf(lacks('nbdinfo'))('nbdinfo sees each single disk with its size and every transmission flag (flush, fua, trim, zero, multi-conn)', async () => {
-      for (const [vdisk, server] of [['v1', 's1'], ['v2', 's2']] as const) {
-        const uri = g().uri(vdisk, server);
-        const info = JSON.parse(await mustRun('nbdinfo', ['--json', uri])) as { protocol: string; exports: Record<string, unknown>[] };
-        expect(info.protocol).toBe('newstyle-fixed');
-        expect(info.exports[0]).toMatchObject({
-          'export-name': vdisk,
-          'export-size': DISK_BYTES,
-          is_read_only: false,
-          can_flush: true,
-          can_fua: true,
-          can_trim: true,
-          can_zero: true,
-          can_multi_conn: true,
-        });
-        expect((await mustRun('nbdinfo', ['--size', uri])).trim()).toBe(String(DISK_BYTES));
-        const listed = JSON.parse(await mustRun('nbdinfo', ['--list', '--json', uri])) as { exports: Array<{ 'export-name': string }> };
-        expect(listed.exports.map((e) => e['export-name'])).toEqual([vdisk]);
-      }
-    });
+    it.skipIf(lacks('nbdinfo'))(
+      'nbdinfo sees each single disk with its size and every transmission flag (flush, fua, trim, zero, multi-conn)',
+      async () => {
+        for (const [vdisk, server] of [
+          ['v1', 's1'],
+          ['v2', 's2'],
+        ] as const) {
+          const uri = g().uri(vdisk, server);
+          const info = JSON.parse(await mustRun('nbdinfo', ['--json', uri])) as { protocol: string; exports: Record<string, unknown>[] };
+          expect(info.protocol).toBe('newstyle-fixed');
+          expect(info.exports[0]).toMatchObject({
+            'export-name': vdisk,
+            'export-size': DISK_BYTES,
+            is_read_only: false,
+            can_flush: true,
+            can_fua: true,
+            can_trim: true,
+            can_zero: true,
+            can_multi_conn: true,
+          });
+          expect((await mustRun('nbdinfo', ['--size', uri])).trim()).toBe(String(DISK_BYTES));
+          const listed = JSON.parse(await mustRun('nbdinfo', ['--list', '--json', uri])) as { exports: Array<{ 'export-name': string }> };
+          expect(listed.exports.map((e) => e['export-name'])).toEqual([vdisk]);
+        }
+      },
+    );
 
     it.skipIf(lacks('qemu-io'))('VD-2 qemu-io pattern writes, FUA, flush, write-zeroes and discard read back as written', async () => {
       const uri = g().uri('v2', 's2');
       // -d unmap: without it qemu drops discards before they reach the NBD server.
       const out = await mustRun('qemu-io', [
-        '-f', 'raw', '-d', 'unmap', uri,
-        '-c', 'write -P 0xab 0 1M',
-        '-c', 'flush',
-        '-c', 'read -P 0xab 0 1M',
-        '-c', 'write -P 0xcd 1M 1M',
-        '-c', 'write -z 1M 512k',
-        '-c', 'read -P 0 1M 512k',
-        '-c', 'read -P 0xcd 1536k 512k',
-        '-c', 'write -P 0xef 2M 2M',
-        '-c', 'discard 2M 1M',
-        '-c', 'read -P 0 2M 1M',
-        '-c', 'read -P 0xef 3M 1M',
-        '-c', 'write -f -P 0x77 3M 4k',
-        '-c', 'read -P 0x77 3M 4k',
+        '-f',
+        'raw',
+        '-d',
+        'unmap',
+        uri,
+        '-c',
+        'write -P 0xab 0 1M',
+        '-c',
+        'flush',
+        '-c',
+        'read -P 0xab 0 1M',
+        '-c',
+        'write -P 0xcd 1M 1M',
+        '-c',
+        'write -z 1M 512k',
+        '-c',
+        'read -P 0 1M 512k',
+        '-c',
+        'read -P 0xcd 1536k 512k',
+        '-c',
+        'write -P 0xef 2M 2M',
+        '-c',
+        'discard 2M 1M',
+        '-c',
+        'read -P 0 2M 1M',
+        '-c',
+        'read -P 0xef 3M 1M',
+        '-c',
+        'write -f -P 0x77 3M 4k',
+        '-c',
+        'read -P 0x77 3M 4k',
       ]);
       expect(out).not.toMatch(/fail|verification|error/i);
       expect(out).toContain('discard 1048576/1048576 bytes at offset 2097152');
@@ -129,23 +152,28 @@ for (const backend of ['file', 'loop'] as const) {
       expect(backing.equals(Buffer.alloc(MiB, 0xab)), 'the flushed 0xab MiB is not on the backing file').toBe(true);
     });
 
-    it.skipIf(lacks('nbdcopy'))('VD-2 a random 32 MiB file copied in with nbdcopy --flush and out again comes back byte for byte, and is on the backing file', async () => {
-      const size = 32 * MiB;
-      const source = join(work, 'source.bin');
-      const back = join(work, 'back.bin');
-      const content = randomBytes(size);
-      writeFileSync(source, content);
-      const uri = g().uri('v1', 's1');
-      // nbdcopy uses several connections (the export allows multi-conn) and flushes at the end.
-      await mustRun('nbdcopy', ['--flush', source, uri]);
-      expect(sha256(await readBackingFile(g().backingFile('v1', 's1'), 0, size)), 'backing file after nbdcopy --flush').toBe(sha256(content));
-      writeFileSync(back, '');
-      await mustRun('nbdcopy', [uri, back]);
-      expect(statSync(back).size).toBe(DISK_BYTES);
-      expect(sha256(readFileSync(back).subarray(0, size)), 'what nbdcopy read back').toBe(sha256(content));
-      rmSync(source);
-      rmSync(back);
-    });
+    it.skipIf(lacks('nbdcopy'))(
+      'VD-2 a random 32 MiB file copied in with nbdcopy --flush and out again comes back byte for byte, and is on the backing file',
+      async () => {
+        const size = 32 * MiB;
+        const source = join(work, 'source.bin');
+        const back = join(work, 'back.bin');
+        const content = randomBytes(size);
+        writeFileSync(source, content);
+        const uri = g().uri('v1', 's1');
+        // nbdcopy uses several connections (the export allows multi-conn) and flushes at the end.
+        await mustRun('nbdcopy', ['--flush', source, uri]);
+        expect(sha256(await readBackingFile(g().backingFile('v1', 's1'), 0, size)), 'backing file after nbdcopy --flush').toBe(
+          sha256(content),
+        );
+        writeFileSync(back, '');
+        await mustRun('nbdcopy', [uri, back]);
+        expect(statSync(back).size).toBe(DISK_BYTES);
+        expect(sha256(readFileSync(back).subarray(0, size)), 'what nbdcopy read back').toBe(sha256(content));
+        rmSync(source);
+        rmSync(back);
+      },
+    );
 
     it.skipIf(lacks('fio'))(
       'VD-2, DS-3 fio randrw with crc32c verify on 4 connections and distinct ranges; a FLUSH on a fifth connection makes it survive a crash (multi-conn)',
@@ -220,65 +248,70 @@ for (const backend of ['file', 'loop'] as const) {
       // can_multi_conn: FLUSH on b makes a's completed writes durable too.
       await b.flush();
       const backing = await readBackingFile(g().backingFile('v2', 's2'), offsetOf(0), writes * blocksPerWrite * BS);
-      const notDurable = range(writes).filter((i) => !backing.subarray(i * blocksPerWrite * BS, (i + 1) * blocksPerWrite * BS).equals(dataOf(i)));
+      const notDurable = range(writes).filter(
+        (i) => !backing.subarray(i * blocksPerWrite * BS, (i + 1) * blocksPerWrite * BS).equals(dataOf(i)),
+      );
       expect(notDurable.map(offsetOf), 'ranges not on the backing file after FLUSH on the other connection').toEqual([]);
     });
 
-    it(
-      'DS-8, DS-3 writes in flight when the server crashes read back as whole blocks of one version; what a FLUSH on the other connection covered survives',
-      async () => {
-        const firstBlock = (24 * MiB) / BS;
-        const blocksPerWrite = 16; // 64 KiB requests
-        const writes = 64; // 4 MiB
-        const blockCount = writes * blocksPerWrite;
-        const offsetOf = (i: number) => (firstBlock + i * blocksPerWrite) * BS;
-        const a = await g().connect('v2', 's2');
-        const b = await g().connect('v2', 's2');
-        // Version 1 everywhere, half of it written on b, made durable by a FLUSH on a (multi-conn).
-        await Promise.all(range(writes).map((i) => (i % 2 === 0 ? a : b).write(offsetOf(i), versionedBlocks(firstBlock + i * blocksPerWrite, blocksPerWrite, 1))));
-        await a.flush();
+    it('DS-8, DS-3 writes in flight when the server crashes read back as whole blocks of one version; what a FLUSH on the other connection covered survives', async () => {
+      const firstBlock = (24 * MiB) / BS;
+      const blocksPerWrite = 16; // 64 KiB requests
+      const writes = 64; // 4 MiB
+      const blockCount = writes * blocksPerWrite;
+      const offsetOf = (i: number) => (firstBlock + i * blocksPerWrite) * BS;
+      const a = await g().connect('v2', 's2');
+      const b = await g().connect('v2', 's2');
+      // Version 1 everywhere, half of it written on b, made durable by a FLUSH on a (multi-conn).
+      await Promise.all(
+        range(writes).map((i) =>
+          (i % 2 === 0 ? a : b).write(offsetOf(i), versionedBlocks(firstBlock + i * blocksPerWrite, blocksPerWrite, 1)),
+        ),
+      );
+      await a.flush();
 
-        // Version 2, pipelined on both connections; a FLUSH on b once a quarter is answered; crash.
-        const answered = new Set<number>();
-        // Outcomes are taken as they come (a rejection must not wait for a handler until after the crash).
-        const version2 = range(writes).map((i) =>
-          (i % 2 === 0 ? a : b).write(offsetOf(i), versionedBlocks(firstBlock + i * blocksPerWrite, blocksPerWrite, 2)).then(
-            () => void answered.add(i),
-            (error: unknown) => error,
-          ),
-        );
-        await waitFor(() => answered.size >= writes / 4, 'a quarter of the writes to be answered', 10_000, 1);
-        const answeredBeforeFlush = new Set(answered);
-        const flush = b.flush().then(
-          () => 'ok' as const,
-          (error: unknown) => (error instanceof NbdError ? error.outcome : 'unexpected'),
-        );
-        await g().server('crash', 's2');
-        // VD-1: every request gets an outcome (no hang), and a lost connection is an unknown outcome.
-        const failures = (await within(Promise.all(version2), 15_000, 'writes in flight at the crash')).filter((e) => e !== undefined);
-        const flushOutcome = await within(flush, 15_000, 'the FLUSH in flight at the crash');
-        for (const e of failures) expect(e).toMatchObject({ outcome: 'unknown' });
-        expect(['ok', 'unknown']).toContain(flushOutcome);
-        await g().server('power-on', 's2');
-        await g().server('start', 's2');
+      // Version 2, pipelined on both connections; a FLUSH on b once a quarter is answered; crash.
+      const answered = new Set<number>();
+      // Outcomes are taken as they come (a rejection must not wait for a handler until after the crash).
+      const version2 = range(writes).map((i) =>
+        (i % 2 === 0 ? a : b).write(offsetOf(i), versionedBlocks(firstBlock + i * blocksPerWrite, blocksPerWrite, 2)).then(
+          () => void answered.add(i),
+          (error: unknown) => error,
+        ),
+      );
+      await waitFor(() => answered.size >= writes / 4, 'a quarter of the writes to be answered', 10_000, 1);
+      const answeredBeforeFlush = new Set(answered);
+      const flush = b.flush().then(
+        () => 'ok' as const,
+        (error: unknown) => (error instanceof NbdError ? error.outcome : 'unexpected'),
+      );
+      await g().server('crash', 's2');
+      // VD-1: every request gets an outcome (no hang), and a lost connection is an unknown outcome.
+      const failures = (await within(Promise.all(version2), 15_000, 'writes in flight at the crash')).filter((e) => e !== undefined);
+      const flushOutcome = await within(flush, 15_000, 'the FLUSH in flight at the crash');
+      for (const e of failures) expect(e).toMatchObject({ outcome: 'unknown' });
+      expect(['ok', 'unknown']).toContain(flushOutcome);
+      await g().server('power-on', 's2');
+      await g().server('start', 's2');
 
-        const after = await g().connect('v2', 's2');
-        const image = await after.read(firstBlock * BS, blockCount * BS);
-        const versions = range(blockCount).map((k) => {
-          const block = image.subarray(k * BS, (k + 1) * BS);
-          if (block.equals(versionedBlock(firstBlock + k, 2))) return 2;
-          if (block.equals(versionedBlock(firstBlock + k, 1))) return 1;
-          return -1;
-        });
-        const torn = range(blockCount).filter((k) => versions[k] === -1);
-        expect(torn.map((k) => (firstBlock + k) * BS), 'blocks that are neither version 1 nor version 2: torn (DS-8), or lost although a FLUSH covered them (DS-3)').toEqual([]);
-        if (flushOutcome === 'ok') {
-          const lost = [...answeredBeforeFlush].filter((i) => range(blocksPerWrite).some((j) => versions[i * blocksPerWrite + j] !== 2));
-          expect(lost.map(offsetOf), 'writes answered before an answered FLUSH but lost in the crash').toEqual([]);
-        }
-      },
-      60_000,
-    );
+      const after = await g().connect('v2', 's2');
+      const image = await after.read(firstBlock * BS, blockCount * BS);
+      const versions = range(blockCount).map((k) => {
+        const block = image.subarray(k * BS, (k + 1) * BS);
+        if (block.equals(versionedBlock(firstBlock + k, 2))) return 2;
+        if (block.equals(versionedBlock(firstBlock + k, 1))) return 1;
+        return -1;
+      });
+      const torn = range(blockCount).filter((k) => versions[k] === -1);
+      expect(
+        torn.map((k) => (firstBlock + k) * BS),
+        'blocks that are neither version 1 nor version 2: torn (DS-8), or lost although a FLUSH covered them (DS-3)',
+      ).toEqual([]);
+      if (flushOutcome === 'ok') {
+        const lost = [...answeredBeforeFlush].filter((i) => range(blocksPerWrite).some((j) => versions[i * blocksPerWrite + j] !== 2));
+        expect(lost.map(offsetOf), 'writes answered before an answered FLUSH but lost in the crash').toEqual([]);
+      }
+    }, 60_000);
 
     it.skipIf(lacks('qemu-io') || lacks('nbdinfo'))(
       'VD-1 while its server is stopped a single disk fails in qemu-io, nbdinfo and the host client with an error, not a hang; VD-2 after start it reads back',

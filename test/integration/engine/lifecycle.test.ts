@@ -58,7 +58,12 @@ for (const backend of ['file', 'loop'] as const) {
     });
 
     it('SRV-3, VD-2 stop flushes the cache: every acknowledged write is on the backend when the server reports stopped, and is read back after start', async () => {
-      const g = await up({ servers: [{ name: 's1' }, { name: 's2' }], hosts: ['h1'], virtualDisks: [{ name: 'v1', kind: 'single', server: 's1', sizeMiB: 16 }], tuning: { destageDelayMs: 600_000 } });
+      const g = await up({
+        servers: [{ name: 's1' }, { name: 's2' }],
+        hosts: ['h1'],
+        virtualDisks: [{ name: 'v1', kind: 'single', server: 's1', sizeMiB: 16 }],
+        tuning: { destageDelayMs: 600_000 },
+      });
       const client = await g.connect('v1', 's1');
       const data = pattern(3, 2 * MiB);
       await client.write(MiB, data); // acknowledged, no flush: it sits in the write-back cache
@@ -71,7 +76,12 @@ for (const backend of ['file', 'loop'] as const) {
     });
 
     it('SRV-11, VD-2, DS-3 a crash loses exactly what was not destaged: flushed and FUA writes survive crash, power-on and start', async () => {
-      const g = await up({ servers: [{ name: 's1' }, { name: 's2' }], hosts: ['h1'], virtualDisks: [{ name: 'v1', kind: 'single', server: 's1', sizeMiB: 16 }], tuning: { destageDelayMs: 600_000 } });
+      const g = await up({
+        servers: [{ name: 's1' }, { name: 's2' }],
+        hosts: ['h1'],
+        virtualDisks: [{ name: 'v1', kind: 'single', server: 's1', sizeMiB: 16 }],
+        tuning: { destageDelayMs: 600_000 },
+      });
       const client = await g.connect('v1', 's1');
       const flushed = pattern(4, 256 * 1024);
       const fua = pattern(5, 64 * 1024);
@@ -109,7 +119,11 @@ for (const backend of ['file', 'loop'] as const) {
     });
 
     it('SRV-10 with one automatic restart attempt, the first crash restarts the server, the second in the window leaves it stopped', async () => {
-      const g = await up({ servers: [{ name: 's1', autoRestartAttempts: 1 }, { name: 's2' }], hosts: ['h1'], virtualDisks: [{ name: 'v1', kind: 'single', server: 's1', sizeMiB: 8 }] });
+      const g = await up({
+        servers: [{ name: 's1', autoRestartAttempts: 1 }, { name: 's2' }],
+        hosts: ['h1'],
+        virtualDisks: [{ name: 'v1', kind: 'single', server: 's1', sizeMiB: 8 }],
+      });
       await g.server('crash', 's1');
       await g.server('power-on', 's1');
       expect((await g.status()).servers[0]).toMatchObject({ state: 'running', autoRestartsUsed: 1 });
@@ -122,7 +136,11 @@ for (const backend of ['file', 'loop'] as const) {
       const g = await up();
       await g.server('stop', 's2');
       const ports = (await g.status()).ports.filter((p) => p.server === 's2');
-      expect(ports.map((p) => `${p.name}:${p.mode}:${p.enabled}`)).toEqual(['fe1:targetOnly:false', 'mr1:initiatorTarget:true', 'be1:initiator:true']);
+      expect(ports.map((p) => `${p.name}:${p.mode}:${p.enabled}`)).toEqual([
+        'fe1:targetOnly:false',
+        'mr1:initiatorTarget:true',
+        'be1:initiator:true',
+      ]);
       await g.server('crash', 's2');
       expect((await g.status()).ports.filter((p) => p.server === 's2').every((p) => !p.enabled)).toBe(true);
       await g.server('power-on', 's2');
@@ -176,7 +194,14 @@ for (const backend of ['file', 'loop'] as const) {
     });
 
     it('SRV-13 on battery the cache runs write-through; battery low stops the server gracefully; mains restores write-back', async () => {
-      const g = await up({ servers: [{ name: 's1', ups: true }, { name: 's2', ups: true }], hosts: ['h1'], virtualDisks: [{ name: 'v1', kind: 'single', server: 's1', sizeMiB: 8 }] });
+      const g = await up({
+        servers: [
+          { name: 's1', ups: true },
+          { name: 's2', ups: true },
+        ],
+        hosts: ['h1'],
+        virtualDisks: [{ name: 'v1', kind: 'single', server: 's1', sizeMiB: 8 }],
+      });
       await g.server('ups', 's1', { event: 'battery' });
       let s = await g.status();
       expect(s.servers[0]).toMatchObject({ ups: 'battery', cache: { applied: 'writeBack', effective: 'writeThrough' } });
@@ -213,9 +238,18 @@ describe('engine robustness', () => {
     expect(await raw(`${mgmt}/nope`, 'GET')).toMatchObject({ status: 404, body: { error: { code: 'HTTP_NOT_FOUND' } } });
     expect(await raw(`${mgmt}/stop`, 'GET')).toMatchObject({ status: 405 });
     expect(await raw(`${mgmt}/cache`, 'POST', '{not json')).toMatchObject({ status: 400, body: { error: { code: 'HTTP_BAD_JSON' } } });
-    expect(await raw(`${mgmt}/cache`, 'POST', '{"mode":"fast"}')).toMatchObject({ status: 400, body: { error: { code: 'BAD_CACHE_MODE' } } });
-    expect(await raw(`${g.url}/servers/s9/stop`, 'POST', '{}')).toMatchObject({ status: 404, body: { error: { code: 'GROUP_UNKNOWN_NAME' } } });
-    expect(await raw(`${g.url}/servers/s1/explode`, 'POST', '{}')).toMatchObject({ status: 404, body: { error: { code: 'ENGINE_UNKNOWN_ACTION' } } });
+    expect(await raw(`${mgmt}/cache`, 'POST', '{"mode":"fast"}')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'BAD_CACHE_MODE' } },
+    });
+    expect(await raw(`${g.url}/servers/s9/stop`, 'POST', '{}')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'GROUP_UNKNOWN_NAME' } },
+    });
+    expect(await raw(`${g.url}/servers/s1/explode`, 'POST', '{}')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'ENGINE_UNKNOWN_ACTION' } },
+    });
     expect((await g.status()).servers.every((s) => s.state === 'running')).toBe(true);
   });
 
@@ -226,7 +260,14 @@ describe('engine robustness', () => {
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'sanspec-badconfig-'));
     try {
-      writeFileSync(join(dir, 'c.json'), JSON.stringify({ servers: [{ name: 's1', cache: { mode: 'fast' } }, { name: 's2' }], hosts: ['h1'], virtualDisks: [{ name: 'v1', kind: 'single', server: 's3' }] }));
+      writeFileSync(
+        join(dir, 'c.json'),
+        JSON.stringify({
+          servers: [{ name: 's1', cache: { mode: 'fast' } }, { name: 's2' }],
+          hosts: ['h1'],
+          virtualDisks: [{ name: 'v1', kind: 'single', server: 's3' }],
+        }),
+      );
       const r = await sanspec(['group', 'up', '--dir', join(dir, 'g'), '--config', join(dir, 'c.json')]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/servers\[0\]\.cache\.mode: must be one of writeBack, writeThrough \(got "fast"\)/);

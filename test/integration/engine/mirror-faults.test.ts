@@ -55,7 +55,10 @@ for (const backend of ['file', 'loop'] as const) {
       const history = await workload!.stop();
       await waitStatus(g, online(), 'm1 online before the final read', 60_000);
       const blocks = await readBlocks(device!, BLOCKS, 4096);
-      const violations = [...workload!.violations(), ...checkHistory(history, (b) => blocks[b]!, { crashes: 'allowed', forced: options.forced })];
+      const violations = [
+        ...workload!.violations(),
+        ...checkHistory(history, (b) => blocks[b]!, { crashes: 'allowed', forced: options.forced }),
+      ];
       expect(violations, formatViolations(violations)).toEqual([]);
       await expectConverged(g);
       return history;

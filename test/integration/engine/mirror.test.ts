@@ -49,7 +49,10 @@ for (const backend of ['file', 'loop'] as const) {
     it('MIR-2, PTH-3 when the preferred server stops, hosts keep going through the other path (now optimized); failback when it is back and up to date', async () => {
       const g = await up();
       let s = await g.status();
-      expect(s.paths.filter((p) => p.host === 'h1').map((p) => `${p.server}:${p.alua.m1}`)).toEqual(['s1:activeOptimized', 's2:activeNonOptimized']);
+      expect(s.paths.filter((p) => p.host === 'h1').map((p) => `${p.server}:${p.alua.m1}`)).toEqual([
+        's1:activeOptimized',
+        's2:activeNonOptimized',
+      ]);
       const c1 = await g.connect('m1', 's1');
       await c1.write(0, pattern(3, 256 * 1024));
       await g.server('stop', 's1');
@@ -62,7 +65,10 @@ for (const backend of ['file', 'loop'] as const) {
       await waitStatus(g, copyIs('s1', 'logRecoveryNeeded'), 'the change log to cover the write');
       await g.server('start', 's1');
       s = await waitStatus(g, online(), 'failback');
-      expect(s.paths.filter((p) => p.host === 'h2').map((p) => `${p.server}:${p.alua.m1}`)).toEqual(['s1:activeOptimized', 's2:activeNonOptimized']);
+      expect(s.paths.filter((p) => p.host === 'h2').map((p) => `${p.server}:${p.alua.m1}`)).toEqual([
+        's1:activeOptimized',
+        's2:activeNonOptimized',
+      ]);
       const back = await g.connect('m1', 's1');
       expect((await back.read(MiB, 256 * 1024)).equals(pattern(4, 256 * 1024))).toBe(true);
       await expectConverged(g);
@@ -70,7 +76,10 @@ for (const backend of ['file', 'loop'] as const) {
 
     it('MIR-2 a graceful stop of either server is invisible to a single-path host writing through the other: no write fails', async () => {
       const g = await up();
-      for (const [stopping, survivor] of [['s2', 's1'], ['s1', 's2']] as const) {
+      for (const [stopping, survivor] of [
+        ['s2', 's1'],
+        ['s1', 's2'],
+      ] as const) {
         const c = await g.connect('m1', survivor);
         let errors = 0;
         let acked = 0;
@@ -151,7 +160,10 @@ for (const backend of ['file', 'loop'] as const) {
     });
 
     it('MIR-8, MIR-9, MIR-10, MIR-12 both stopped while hosts wrote: access stays disabled until both are back; the last one stopped is the source, whatever the start order', async () => {
-      for (const order of [['s2', 's1'], ['s1', 's2']]) {
+      for (const order of [
+        ['s2', 's1'],
+        ['s1', 's2'],
+      ]) {
         const g = await up();
         await g.server('stop', 's1');
         const c = await g.connect('m1', 's2');
@@ -191,7 +203,10 @@ for (const backend of ['file', 'loop'] as const) {
       await waitStatus(g, online(), 'recovery after the forced copy', 60_000);
       const record = (await volumeDetails(g, 's2'))!.record;
       expect(record.forced).toMatchObject({ previousGen: expect.any(String) });
-      expect(await g.cli('mirror', 'force-recovery', 'm1', '--copy', 's1')).toMatchObject({ code: 1, stderr: expect.stringMatching(/MIR_FORCE_NOT_NEEDED/) });
+      expect(await g.cli('mirror', 'force-recovery', 'm1', '--copy', 's1')).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/MIR_FORCE_NOT_NEEDED/),
+      });
       await expectConverged(g);
     });
 

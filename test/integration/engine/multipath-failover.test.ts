@@ -37,7 +37,17 @@ describe('multipath failover on a real engine group', () => {
       onEvent: (e) => events.push(e),
     }));
     expect(mp.activePath).toBe('s1');
-    const w = startWorkload({ device: mp, blocks: BLOCKS, blockSize: BS, seed: 20_240_601, disk: 'm1', concurrency: 8, flushEveryMs: 100, fuaEvery: 16, readRatio: 0.2 });
+    const w = startWorkload({
+      device: mp,
+      blocks: BLOCKS,
+      blockSize: BS,
+      seed: 20_240_601,
+      disk: 'm1',
+      concurrency: 8,
+      flushEveryMs: 100,
+      fuaEvery: 16,
+      readRatio: 0.2,
+    });
     const acked = () => w.stats().writesOk;
     try {
       await waitFor(() => acked() >= 300, '300 writes acknowledged through s1', 20_000);
@@ -52,7 +62,12 @@ describe('multipath failover on a real engine group', () => {
       await g.server('start', 's1');
       const atStart = acked();
       await waitFor(() => acked() >= atStart + 300, 'writes going on while s1 recovers', 30_000);
-      await waitFor(async () => (await g.status()).virtualDisks.find((v) => v.name === 'm1')?.status === 'online', 'm1 online again (recovery of s1 complete)', 60_000, 100);
+      await waitFor(
+        async () => (await g.status()).virtualDisks.find((v) => v.name === 'm1')?.status === 'online',
+        'm1 online again (recovery of s1 complete)',
+        60_000,
+        100,
+      );
       await waitFor(() => mp.activePath === 's1', 'failback to s1', 10_000);
       const atFailback = acked();
       await waitFor(() => acked() >= atFailback + 100, 'writes through s1 after failback', 20_000);
@@ -71,7 +86,12 @@ describe('multipath failover on a real engine group', () => {
           `longest pause between acknowledged writes ${stats.longestPauseMs.toFixed(0)} ms; events: ${events.map((e) => `${e.type}:${e.path}@${(e.at - crashAt).toFixed(0)}ms`).join(', ')}`,
       );
 
-      await waitFor(async () => (await g.status()).virtualDisks.find((v) => v.name === 'm1')?.status === 'online', 'm1 online at the end', 60_000, 100);
+      await waitFor(
+        async () => (await g.status()).virtualDisks.find((v) => v.name === 'm1')?.status === 'online',
+        'm1 online at the end',
+        60_000,
+        100,
+      );
       const blocks = await readBlocks(mp, BLOCKS, BS);
       // DS-2: one server crashed while its partner ran with an up-to-date copy: nothing acknowledged may be lost.
       const strict = checkHistory(history, (b) => blocks[b]!, { crashes: 'none' });

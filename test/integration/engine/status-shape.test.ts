@@ -27,7 +27,11 @@ describe('the engine status shape (CF-2)', () => {
     const s = await valid('healthy group');
     expect(s.servers.map((x) => x.name)).toEqual(['s1', 's2']);
     expect(s.paths.map((p) => `${p.host}->${p.server}/${p.port}`)).toEqual(['h1->s1/fe1', 'h1->s2/fe1', 'h2->s1/fe1', 'h2->s2/fe1']);
-    expect(s.virtualDisks.map((v) => `${v.name}:${v.kind}:${v.status}`)).toEqual(['m1:mirrored:online', 'v1:single:online', 'v2:single:online']);
+    expect(s.virtualDisks.map((v) => `${v.name}:${v.kind}:${v.status}`)).toEqual([
+      'm1:mirrored:online',
+      'v1:single:online',
+      'v2:single:online',
+    ]);
     await g.server('stop', 's1');
     await valid('s1 stopped');
     await g.server('crash', 's2');

@@ -48,7 +48,7 @@ describe.skipIf(noNbdkit)('host NBD client against nbdkit', () => {
     const blocks = Array.from({ length: 256 }, () => randomBytes(4096));
     await Promise.all(blocks.map((b, i) => c.write(i * 8192, b)));
     const reads = await Promise.all(blocks.map((_, i) => c.read(i * 8192, 4096)));
-    reads.forEach((r, i) => expect(r.equals(blocks[i] as Buffer), `block ${i}`).toBe(true));
+    for (const [i, r] of reads.entries()) expect(r.equals(blocks[i] as Buffer), `block ${i}`).toBe(true);
   });
 
   it('a read-only nbdkit: the client refuses writes locally, and nbdkit answers EPERM when asked anyway', async () => {
@@ -62,25 +62,39 @@ describe.skipIf(noNbdkit)('host NBD client against nbdkit', () => {
     expect(err).toMatchObject({ errno: 'EPERM', outcome: 'fail' });
   });
 
-  it.skipIf(noNbdkit || !hasNbdkitFilter('error'))('VD-1 maps nbdkit error replies to NbdRequestError names (ESHUTDOWN, ENOSPC)', async () => {
-    const k = await startNbdkit(cleanup, ['--filter=error', 'memory', '1M', 'error-pwrite=ESHUTDOWN', 'error-pwrite-rate=1', 'error-pread=ENOSPC', 'error-pread-rate=1']);
-    const c = await open(k.uri);
-    const readErr = await c.read(0, 512).catch((e: unknown) => e);
-    expect(readErr).toMatchObject({ code: 'NBD_REQUEST_FAILED', errno: 'ENOSPC' });
-    const writeErr = await c.write(0, Buffer.alloc(512)).catch((e: unknown) => e);
-    expect(writeErr).toMatchObject({ errno: 'ESHUTDOWN', errnoValue: 108 });
-    expect(outcomeOf(writeErr)).toBe('fail');
-    // After ESHUTDOWN the client must soft-disconnect (proto.md): the connection closes.
-    await within(c.closed, 5000, 'the client to disconnect after ESHUTDOWN');
-  });
+  it.skipIf(noNbdkit || !hasNbdkitFilter('error'))(
+    'VD-1 maps nbdkit error replies to NbdRequestError names (ESHUTDOWN, ENOSPC)',
+    async () => {
+      const k = await startNbdkit(cleanup, [
+        '--filter=error',
+        'memory',
+        '1M',
+        'error-pwrite=ESHUTDOWN',
+        'error-pwrite-rate=1',
+        'error-pread=ENOSPC',
+        'error-pread-rate=1',
+      ]);
+      const c = await open(k.uri);
+      const readErr = await c.read(0, 512).catch((e: unknown) => e);
+      expect(readErr).toMatchObject({ code: 'NBD_REQUEST_FAILED', errno: 'ENOSPC' });
+      const writeErr = await c.write(0, Buffer.alloc(512)).catch((e: unknown) => e);
+      expect(writeErr).toMatchObject({ errno: 'ESHUTDOWN', errnoValue: 108 });
+      expect(outcomeOf(writeErr)).toBe('fail');
+      // After ESHUTDOWN the client must soft-disconnect (proto.md): the connection closes.
+      await within(c.closed, 5000, 'the client to disconnect after ESHUTDOWN');
+    },
+  );
 
-  it.skipIf(noNbdkit || !hasNbdkitFilter('delay'))('times out a request nbdkit is slow to answer (outcome unknown), then carries on', async () => {
-    const k = await startNbdkit(cleanup, ['--filter=delay', 'memory', '1M', 'delay-read=1']);
-    const c = await open(k.uri);
-    const err = await c.read(0, 4096, { timeoutMs: 150 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(NbdTimeoutError);
-    expect(outcomeOf(err)).toBe('unknown');
-    await c.write(0, Buffer.alloc(4096, 1));
-    expect((await c.read(0, 4096, { timeoutMs: 10_000 })).equals(Buffer.alloc(4096, 1))).toBe(true);
-  });
+  it.skipIf(noNbdkit || !hasNbdkitFilter('delay'))(
+    'times out a request nbdkit is slow to answer (outcome unknown), then carries on',
+    async () => {
+      const k = await startNbdkit(cleanup, ['--filter=delay', 'memory', '1M', 'delay-read=1']);
+      const c = await open(k.uri);
+      const err = await c.read(0, 4096, { timeoutMs: 150 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NbdTimeoutError);
+      expect(outcomeOf(err)).toBe('unknown');
+      await c.write(0, Buffer.alloc(4096, 1));
+      expect((await c.read(0, 4096, { timeoutMs: 10_000 })).equals(Buffer.alloc(4096, 1))).toBe(true);
+    },
+  );
 });

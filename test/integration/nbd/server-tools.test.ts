@@ -68,15 +68,25 @@ describe.skipIf(missingTools('engine NBD server vs qemu-io', 'qemu-io').length >
     for (const unix of [false, true]) {
       const t = await startTestServer(cleanup, { size: 4 * 1024 * 1024, unix });
       const out = await run('qemu-io', [
-        '-f', 'raw', t.uri('disk'),
-        '-c', 'write -P 0xab 0 64k',
-        '-c', 'read -P 0xab 0 64k',
-        '-c', 'write -P 0xcd 1M 4k',
-        '-c', 'flush',
-        '-c', 'read -P 0xcd 1M 4k',
-        '-c', 'read -P 0 64k 64k',
-        '-c', 'write -z 0 4k',
-        '-c', 'read -P 0 0 4k',
+        '-f',
+        'raw',
+        t.uri('disk'),
+        '-c',
+        'write -P 0xab 0 64k',
+        '-c',
+        'read -P 0xab 0 64k',
+        '-c',
+        'write -P 0xcd 1M 4k',
+        '-c',
+        'flush',
+        '-c',
+        'read -P 0xcd 1M 4k',
+        '-c',
+        'read -P 0 64k 64k',
+        '-c',
+        'write -z 0 4k',
+        '-c',
+        'read -P 0 0 4k',
       ]);
       expect(out).not.toMatch(/failed|verification/i);
       expect(out).toContain('read 65536/65536 bytes at offset 0');
@@ -138,7 +148,9 @@ describe.skipIf(missingTools('engine NBD server vs fio', 'fio').length > 0)('eng
     ];
     const result = await runTool('fio', args, 120_000);
     expect(result.code, describeRun('fio', args, result)).toBe(0);
-    const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as { jobs: { error: number; read: { io_bytes: number }; write: { io_bytes: number } }[] };
+    const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as {
+      jobs: { error: number; read: { io_bytes: number }; write: { io_bytes: number } }[];
+    };
     expect(report.jobs[0]?.error).toBe(0);
     expect(report.jobs[0]?.write.io_bytes).toBeGreaterThan(0);
     expect(report.jobs[0]?.read.io_bytes).toBeGreaterThan(0);

@@ -85,7 +85,9 @@ describe.skipIf(!support.ok)('loop backend (real losetup)', () => {
     await backend.sync();
     expect(firstDifference(await readFile(join(dir, 'disk.img')), expected)).toBe(-1);
     expect(backend.discardMethod, 'blkdiscard (util-linux) worked on the loop device').toBe('punchHole');
-    expect((await stat(join(dir, 'disk.img'))).blocks * 512, 'the discarded range was deallocated in the file').toBeLessThanOrEqual(10 * MiB + 64 * 1024);
+    expect((await stat(join(dir, 'disk.img'))).blocks * 512, 'the discarded range was deallocated in the file').toBeLessThanOrEqual(
+      10 * MiB + 64 * 1024,
+    );
   });
 
   it('refuses a backing file already attached (STORAGE_ALREADY_ATTACHED) and leaves that attachment alone', async () => {
@@ -103,7 +105,9 @@ describe.skipIf(!support.ok)('loop backend (real losetup)', () => {
 
   it('SRV-11 a killed server process leaves its loop device attached; detachLoopDevices finds and detaches it', async () => {
     const holder = fileURLToPath(new URL('../../helpers/storage-loop-holder.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', holder, join(dir, 'crash.img'), String(4 * MiB)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', holder, join(dir, 'crash.img'), String(4 * MiB)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const device = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -144,7 +148,9 @@ describe.skipIf(!support.ok)('loop backend (real losetup)', () => {
         await cache.write(offset, data, { fua: i % 10 === 0 });
         return { offset, data };
       }),
-    ).then((writes) => writes.forEach(({ offset, data }) => data.copy(model, offset)));
+    ).then((writes) => {
+      for (const { offset, data } of writes) data.copy(model, offset);
+    });
     await cache.close();
     expect(await listLoopDevices(dir)).toEqual([]);
     expect(firstDifference(await readFile(join(dir, 'cache.img')), model)).toBe(-1);

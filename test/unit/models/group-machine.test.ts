@@ -16,8 +16,16 @@ const mini: Topology = {
 
 describe('the group as one XState machine', () => {
   it('xstate/graph reaches exactly the states the purpose-built explorer reaches (cross-check of MIR and SRV composition)', () => {
-    const withSingle: Topology = { ...mini, name: 'mini-single', virtualDisks: [...mini.virtualDisks, { name: 'v1', kind: 'single', server: 's2' }] };
-    const withAutoRestart: Topology = { ...mini, name: 'mini-auto-restart', servers: [mini.servers[0]!, { ...mini.servers[1]!, autoRestartAttempts: 1 }] };
+    const withSingle: Topology = {
+      ...mini,
+      name: 'mini-single',
+      virtualDisks: [...mini.virtualDisks, { name: 'v1', kind: 'single', server: 's2' }],
+    };
+    const withAutoRestart: Topology = {
+      ...mini,
+      name: 'mini-auto-restart',
+      servers: [mini.servers[0]!, { ...mini.servers[1]!, autoRestartAttempts: 1 }],
+    };
     for (const topology of [mini, withSingle, withAutoRestart]) {
       const { machine, model } = createGroupMachine(topology);
       const ours = explore(model).states.length;

@@ -37,7 +37,11 @@ describe('mirrored virtual disks (model)', () => {
     s.apply('linkUp s1-s2');
     expect(s.copy('m1', 's2')).toBe('inFullRecovery');
     s.apply('stop s1');
-    expect(s.vdisk('m1')).toMatchObject({ status: 'unknown', hostAccess: 'disabled', copies: [{ dataStatus: 'unknown' }, { dataStatus: 'unknown' }] });
+    expect(s.vdisk('m1')).toMatchObject({
+      status: 'unknown',
+      hostAccess: 'disabled',
+      copies: [{ dataStatus: 'unknown' }, { dataStatus: 'unknown' }],
+    });
   });
 
   it('MIR-5 a gracefully stopped copy needs log recovery if writes arrived while it was away, none if none did', () => {
@@ -81,7 +85,10 @@ describe('mirrored virtual disks (model)', () => {
   });
 
   it('MIR-10 once all are started, the newest copy is always the recovery source, whatever the start order', () => {
-    for (const order of [['start s1', 'start s2'], ['start s2', 'start s1']]) {
+    for (const order of [
+      ['start s1', 'start s2'],
+      ['start s2', 'start s1'],
+    ]) {
       const s = scenario().apply('stop s2', 'write m1', 'stop s1', ...order);
       expect(s.copy('m1', 's1'), order.join(', ')).toBe('upToDate');
       expect(s.copy('m1', 's2'), order.join(', ')).toBe('inLogRecovery');
@@ -108,7 +115,7 @@ describe('mirrored virtual disks (model)', () => {
     expect(s.copy('m1', 's1')).toBe('fullRecoveryNeeded');
   });
 
-  it('MIR-12 the seed page\'s sequence (stop and shut down s1, then s2; power up and start s2, then s1) reaches the healthy state', () => {
+  it("MIR-12 the seed page's sequence (stop and shut down s1, then s2; power up and start s2, then s1) reaches the healthy state", () => {
     const seed = scenario().apply(
       'write m1',
       'stop s1',

@@ -14,7 +14,7 @@ function targetOnlyMirrorPort(): Topology {
 }
 
 describe('ports (model)', () => {
-  it('PRT-1 a port\'s mode follows its roles; a mirror port may be set to Target Only', () => {
+  it("PRT-1 a port's mode follows its roles; a mirror port may be set to Target Only", () => {
     expect(portMode(['frontEnd'])).toBe('targetOnly');
     expect(portMode(['backEnd'])).toBe('initiator');
     expect(portMode(['mirror'])).toBe('initiatorTarget');
@@ -61,7 +61,7 @@ describe('front-end paths (model)', () => {
     expect(back.value).toBe('online');
   });
 
-  it('PTH-2 stop and crash take the server\'s paths offline; start brings them back (failback)', () => {
+  it("PTH-2 stop and crash take the server's paths offline; start brings them back (failback)", () => {
     const s = scenario().apply('crash s1');
     expect([s.path('h1', 's1').online, s.path('h2', 's1').online]).toEqual([false, false]);
     s.apply('powerOn s1');
@@ -100,7 +100,18 @@ describe('single virtual disks (model)', () => {
   });
 
   it('VD-2 a single virtual disk is served again after graceful stop/start, shutdown/power-on, restart and crash/power-on/start', () => {
-    const s = scenario().apply('write v1', 'stop s1', 'start s1', 'shutdown s1', 'powerOn s1', 'restart s1', 'flush v1', 'crash s1', 'powerOn s1', 'start s1');
+    const s = scenario().apply(
+      'write v1',
+      'stop s1',
+      'start s1',
+      'shutdown s1',
+      'powerOn s1',
+      'restart s1',
+      'flush v1',
+      'crash s1',
+      'powerOn s1',
+      'start s1',
+    );
     expect(s.vdisk('v1')).toMatchObject({ status: 'online', hostAccess: 'readWrite', copies: [{ server: 's1', dataStatus: 'upToDate' }] });
   });
 });

@@ -17,7 +17,7 @@ describe('server lifecycle (model)', () => {
     expect(s.port('s1', 'be1')).toMatchObject({ mode: 'initiator', enabled: true });
   });
 
-  it('SRV-3 a stopped server\'s mirrored copy is up to date: its cache was flushed, no recovery needed', () => {
+  it("SRV-3 a stopped server's mirrored copy is up to date: its cache was flushed, no recovery needed", () => {
     const s = scenario().apply('write m1', 'stop s1');
     expect(s.copy('m1', 's1')).toBe('upToDate');
     s.apply('start s1');
@@ -93,7 +93,7 @@ describe('server lifecycle (model)', () => {
     expect(s.server('s3')).toMatchObject({ state: 'running', autoRestartsUsed: 1 });
   });
 
-  it('SRV-11 a crash loses the volatile cache: the crashed server\'s mirrored copy needs full recovery', () => {
+  it("SRV-11 a crash loses the volatile cache: the crashed server's mirrored copy needs full recovery", () => {
     const s = scenario().apply('write m1', 'crash s2');
     expect(s.copy('m1', 's2')).toBe('fullRecoveryNeeded');
     expect(s.copy('m1', 's1')).toBe('upToDate');

@@ -34,7 +34,11 @@ describe('observable status shape (CF-2)', () => {
     expect(s.ports.map((p) => `${p.server}/${p.name}`)).toEqual(['s1/fe1', 's1/mr1', 's1/be1', 's2/fe1', 's2/mr1', 's2/be1']);
     expect(s.paths.map((p) => `${p.host}->${p.server}/${p.port}`)).toEqual(['h1->s1/fe1', 'h1->s2/fe1', 'h2->s1/fe1', 'h2->s2/fe1']);
     expect(s.paths[0]!.alua).toEqual({ m1: 'activeOptimized', v1: 'activeOptimized' });
-    expect(s.virtualDisks.map((v) => `${v.name}:${v.kind}:${v.status}`)).toEqual(['m1:mirrored:online', 'v1:single:online', 'v2:single:online']);
+    expect(s.virtualDisks.map((v) => `${v.name}:${v.kind}:${v.status}`)).toEqual([
+      'm1:mirrored:online',
+      'v1:single:online',
+      'v2:single:online',
+    ]);
     expect(s.mirrorLinks).toEqual([{ servers: ['s1', 's2'], up: true }]);
   });
 });

@@ -5,7 +5,19 @@
 
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBye, encodeHead, encodeHello, encodeReplyError, encodeRequestHead, FRAME, HEADER_SIZE, MAGIC, MAX_PAYLOAD_BYTES, PROTOCOL_VERSION, type FrameType } from '../../../../engine/mirror/protocol.js';
+import {
+  encodeBye,
+  encodeHead,
+  encodeHello,
+  encodeReplyError,
+  encodeRequestHead,
+  FRAME,
+  HEADER_SIZE,
+  MAGIC,
+  MAX_PAYLOAD_BYTES,
+  PROTOCOL_VERSION,
+  type FrameType,
+} from '../../../../engine/mirror/protocol.js';
 import { FAST, startTestLink, type TestLink } from '../../../helpers/mirror-links.js';
 import { RawMirrorPeer } from '../../../helpers/mirror-raw-peer.js';
 import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
@@ -16,7 +28,14 @@ const perTest = new CleanupStack();
 let s2: TestLink;
 
 beforeAll(async () => {
-  s2 = await startTestLink(suite, { self: 's2', peer: 's1', groupId: 'g1', listen: { host: '127.0.0.1', port: 0 }, ...FAST, deadAfterMs: 2000 });
+  s2 = await startTestLink(suite, {
+    self: 's2',
+    peer: 's1',
+    groupId: 'g1',
+    listen: { host: '127.0.0.1', port: 0 },
+    ...FAST,
+    deadAfterMs: 2000,
+  });
 });
 afterEach(() => perTest.run());
 afterAll(() => suite.run());
@@ -46,7 +65,14 @@ async function sendAndHangUp(bytes: Buffer, handshake: boolean): Promise<RawMirr
 async function linkStillServes(): Promise<void> {
   const cleanup = new CleanupStack();
   try {
-    const s1 = await startTestLink(cleanup, { self: 's1', peer: 's2', groupId: 'g1', connect: { host: '127.0.0.1', port: port() }, ...FAST, deadAfterMs: 2000 });
+    const s1 = await startTestLink(cleanup, {
+      self: 's1',
+      peer: 's2',
+      groupId: 'g1',
+      connect: { host: '127.0.0.1', port: port() },
+      ...FAST,
+      deadAfterMs: 2000,
+    });
     await s1.waitUp();
     const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
     const reply = await s1.link.request('echo', { check: true }, data);
@@ -61,8 +87,19 @@ async function linkStillServes(): Promise<void> {
 const metaArb = fc.oneof(
   fc.constant(undefined),
   fc.json({ maxDepth: 2 }),
-  fc.constantFrom('{"type":"echo","header":{}}', '{"header":{"a":1}}', '{"code":"EIO","message":"m"}', '{"reason":"r"}', '{', '[]', 'null', '"x"'),
-  fc.record({ type: fc.string({ maxLength: 300 }), header: fc.oneof(fc.object({ maxDepth: 1 }), fc.constant(null)) }).map((v) => JSON.stringify(v)),
+  fc.constantFrom(
+    '{"type":"echo","header":{}}',
+    '{"header":{"a":1}}',
+    '{"code":"EIO","message":"m"}',
+    '{"reason":"r"}',
+    '{',
+    '[]',
+    'null',
+    '"x"',
+  ),
+  fc
+    .record({ type: fc.string({ maxLength: 300 }), header: fc.oneof(fc.object({ maxDepth: 1 }), fc.constant(null)) })
+    .map((v) => JSON.stringify(v)),
 );
 
 /** One frame, mostly well-formed, sometimes lying about its lengths or fields. */
@@ -124,7 +161,11 @@ const requestsArb = fc
     return stream.subarray(0, cut % (stream.length + 1));
   });
 
-const garbageArb = fc.oneof(fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), streamArb, requestsArb);
+const garbageArb = fc.oneof(
+  fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+  streamArb,
+  requestsArb,
+);
 
 describe('mirror link fuzzing (fast-check)', () => {
   it('survives garbage and truncated frames before the handshake and still serves a well-behaved peer', async () => {
@@ -148,7 +189,10 @@ describe('mirror link fuzzing (fast-check)', () => {
       }),
       { numRuns: 150 },
     );
-    const reasons = s2.downs().slice(before).map((d) => d.reason);
+    const reasons = s2
+      .downs()
+      .slice(before)
+      .map((d) => d.reason);
     expect(reasons.length).toBe(150);
     expect(reasons.filter((r) => r === 'protocol-error').length).toBeGreaterThan(40);
     // Some runs got well-formed requests through to the handler before their stream broke off.

@@ -38,7 +38,10 @@ describe('generation records decide the newest copy (engine)', () => {
   it('MIR-11 a forced generation wins over an unrelated one and the other copy gets full recovery', () => {
     const [s1, s2] = synced();
     const s1alone = advance(s1, 's1', s2.gen, false); // s1 served alone and then went down
-    const s2forced: GenerationRecord = { ...advance(s2, 's2', null, true), forced: { at: new Date().toISOString(), previousGen: s2.gen, peerGen: null } };
+    const s2forced: GenerationRecord = {
+      ...advance(s2, 's2', null, true),
+      forced: { at: new Date().toISOString(), previousGen: s2.gen, peerGen: null },
+    };
     expect(decide(s1alone, s2forced)).toEqual({ kind: 'recover', source: 'peer', recovery: 'full' });
     expect(decide(s2forced, s1alone)).toEqual({ kind: 'recover', source: 'self', recovery: 'full' });
   });

@@ -94,7 +94,7 @@ describe('requests', () => {
   it('rejects bad requests without sending them', async () => {
     const { s1 } = await startLinkPair(cleanup);
     const cyclic: Record<string, unknown> = {};
-    cyclic['self'] = cyclic;
+    cyclic.self = cyclic;
     expect(await rejection(s1.link.request('echo', cyclic))).toMatchObject({ code: 'MIRROR_INVALID_REQUEST' });
     expect(await rejection(s1.link.request(''))).toMatchObject({ code: 'MIRROR_INVALID_REQUEST' });
     expect(await rejection(s1.link.request('echo', {}, 'text' as unknown as Buffer))).toMatchObject({ code: 'MIRROR_INVALID_REQUEST' });
@@ -276,7 +276,9 @@ describe('handshake', () => {
     const s1 = await startTestLink(cleanup, { self: 's1', peer: 's3', groupId: 'g1', connect: { host: '127.0.0.1', port }, ...FAST });
     await waitFor(() => s1.events.some((e) => e.event === 'handshake-failed'), 's1 refused');
     expect(s1.events.find((e) => e.event === 'handshake-failed')?.info).toMatchObject({ reason: 'name-mismatch', by: 'peer' });
-    expect(s1.events.find((e) => e.event === 'handshake-failed')?.info.message).toMatch(/'s1' connected, but the mirror partner of 's3' is 's2'/);
+    expect(s1.events.find((e) => e.event === 'handshake-failed')?.info.message).toMatch(
+      /'s1' connected, but the mirror partner of 's3' is 's2'/,
+    );
     await s1.link.close();
     // s2 connects to s3 but expects its partner to be s4.
     const s2 = await startTestLink(cleanup, { self: 's2', peer: 's4', groupId: 'g1', connect: { host: '127.0.0.1', port }, ...FAST });
@@ -322,7 +324,14 @@ describe('options', () => {
   it('reports a port in use as MIRROR_LISTEN_FAILED, and binds once the port is free', async () => {
     const s2 = await startTestLink(cleanup, { self: 's2', peer: 's1', groupId: 'g1', listen: { host: '127.0.0.1', port: 0 }, ...FAST });
     const port = s2.link.address?.port ?? 0;
-    const late = createMirrorLink({ self: 's2', peer: 's1', groupId: 'g1', listen: { host: '127.0.0.1', port }, ...FAST, onRequest: () => ({}) });
+    const late = createMirrorLink({
+      self: 's2',
+      peer: 's1',
+      groupId: 'g1',
+      listen: { host: '127.0.0.1', port },
+      ...FAST,
+      onRequest: () => ({}),
+    });
     cleanup.add(late, (l) => l.close());
     const err = await rejection(late.ready());
     expect(err).toMatchObject({ code: 'MIRROR_LISTEN_FAILED' });

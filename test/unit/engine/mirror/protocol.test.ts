@@ -80,7 +80,12 @@ describe('mirror link protocol', () => {
         fc.array(fc.record({ header: fc.object({ maxDepth: 1 }), payload: fc.uint8Array({ maxLength: 3000 }) }), { maxLength: 5 }),
         fc.integer({ min: 1, max: 5000 }),
         (requests, chunk) => {
-          const stream = Buffer.concat(requests.flatMap((r, i) => [encodeRequestHead(i + 1, 't', r.header as Record<string, unknown>, r.payload.length), Buffer.from(r.payload)]));
+          const stream = Buffer.concat(
+            requests.flatMap((r, i) => [
+              encodeRequestHead(i + 1, 't', r.header as Record<string, unknown>, r.payload.length),
+              Buffer.from(r.payload),
+            ]),
+          );
           const frames = decodeAll(stream, chunk);
           expect(frames.length).toBe(requests.length);
           frames.forEach((f, i) => {
@@ -147,6 +152,8 @@ describe('mirror link protocol', () => {
 
   it('refuses to encode over the caps', () => {
     expect(() => encodeRequestHead(1, 'w', {}, MAX_PAYLOAD_BYTES + 1)).toThrow(expect.objectContaining({ code: 'MIRROR_FRAME_TOO_LARGE' }));
-    expect(() => encodeRequestHead(1, 'w', { big: 'x'.repeat(MAX_META_BYTES) }, 0)).toThrow(expect.objectContaining({ code: 'MIRROR_FRAME_TOO_LARGE' }));
+    expect(() => encodeRequestHead(1, 'w', { big: 'x'.repeat(MAX_META_BYTES) }, 0)).toThrow(
+      expect.objectContaining({ code: 'MIRROR_FRAME_TOO_LARGE' }),
+    );
   });
 });

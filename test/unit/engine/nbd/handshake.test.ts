@@ -256,6 +256,9 @@ describe('NBD server handshake (proto.md "Fixed newstyle negotiation")', () => {
     const t = await startTestServer(cleanup, { handshakeTimeoutMs: 100 });
     const c = await negotiating(t);
     expect(await c.closesWithin(3000)).toBe(true);
-    await waitFor(() => t.events.some((e) => e.type === 'connection-closed' && e.reason === 'handshake-timeout'), 'handshake-timeout close');
+    await waitFor(
+      () => t.events.some((e) => e.type === 'connection-closed' && e.reason === 'handshake-timeout'),
+      'handshake-timeout close',
+    );
   });
 });

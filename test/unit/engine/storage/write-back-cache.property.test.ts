@@ -15,7 +15,7 @@ import { ReferenceDisk } from '../../../helpers/storage-reference-model.js';
 const BS = 4096;
 const DISK = 40 * BS;
 /** Runs per property; raise with SANSPEC_STORAGE_RUNS for a longer hunt. */
-const RUNS = Number(process.env['SANSPEC_STORAGE_RUNS'] ?? 300);
+const RUNS = Number(process.env.SANSPEC_STORAGE_RUNS ?? 300);
 
 const opArb = opArbitrary(DISK);
 
@@ -42,7 +42,9 @@ describe('write-back cache against a reference model, random concurrent requests
         fc.boolean(),
         async (s, config, batches, crash) => {
           const memory = new MemoryBackend(DISK, 'property');
-          const backend = new FaultInjectingBackend(memory, { gate: (op, offset, length, phase) => s.schedule(Promise.resolve(), `${op} ${length}@${offset} ${phase}`) });
+          const backend = new FaultInjectingBackend(memory, {
+            gate: (op, offset, length, phase) => s.schedule(Promise.resolve(), `${op} ${length}@${offset} ${phase}`),
+          });
           const cache = new WriteBackCache(backend, {
             mode: config.mode,
             sizeBytes: config.cacheBlocks * BS,
@@ -88,7 +90,9 @@ describe('write-back cache against a reference model, random concurrent requests
         fc.array(fc.array(opArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }),
         async (s, config, batches) => {
           const memory = new MemoryBackend(DISK, 'overlap');
-          const backend = new FaultInjectingBackend(memory, { gate: (op, offset, length, phase) => s.schedule(Promise.resolve(), `${op} ${length}@${offset} ${phase}`) });
+          const backend = new FaultInjectingBackend(memory, {
+            gate: (op, offset, length, phase) => s.schedule(Promise.resolve(), `${op} ${length}@${offset} ${phase}`),
+          });
           const cache = new WriteBackCache(backend, {
             mode: config.mode,
             sizeBytes: config.cacheBlocks * BS,
@@ -102,7 +106,9 @@ describe('write-back cache against a reference model, random concurrent requests
           for (const [n, batch] of batches.entries()) {
             const before = state;
             const reads: Array<{ op: Op & { kind: 'read' }; got: Buffer }> = [];
-            await settle(s, cache, 
+            await settle(
+              s,
+              cache,
               Promise.all(
                 batch.map(async (op) => {
                   switch (op.kind) {
@@ -128,7 +134,9 @@ describe('write-back cache against a reference model, random concurrent requests
               const finals = orderings(start, writers, b, true);
               const final = after.subarray(b * BS, b * BS + BS).toString('base64');
               if (!finals.has(final)) {
-                throw new Error(`batch ${n}: block ${b} ends in a state no order of its ${writers.length} writers (${writers.map((w) => label(w, n)).join('; ')}) gives`);
+                throw new Error(
+                  `batch ${n}: block ${b} ends in a state no order of its ${writers.length} writers (${writers.map((w) => label(w, n)).join('; ')}) gives`,
+                );
               }
               const seen = orderings(start, writers, b, false);
               for (const { op, got } of reads) {
@@ -139,7 +147,12 @@ describe('write-back cache against a reference model, random concurrent requests
                 const from = Math.max(op.offset, b * BS);
                 const to = Math.min(op.offset + op.length, b * BS + BS);
                 const piece = got.subarray(from - op.offset, to - op.offset).toString('base64');
-                const ok = [...seen].some((v) => Buffer.from(v, 'base64').subarray(from - b * BS, to - b * BS).toString('base64') === piece);
+                const ok = [...seen].some(
+                  (v) =>
+                    Buffer.from(v, 'base64')
+                      .subarray(from - b * BS, to - b * BS)
+                      .toString('base64') === piece,
+                );
                 if (!ok) throw new Error(`batch ${n}: ${label(op, n)} returned bytes of block ${b} that no state of it had`);
               }
             }
@@ -181,7 +194,7 @@ function orderings(start: Buffer, ops: readonly Op[], b: number, complete: boole
   const out = new Set<string>();
   const walk = (block: Buffer, left: readonly Op[]): void => {
     if (!complete || left.length === 0) out.add(block.toString('base64'));
-    left.forEach((op, i) => walk(apply(block, op, b), [...left.slice(0, i), ...left.slice(i + 1)]));
+    for (const [i, op] of left.entries()) walk(apply(block, op, b), [...left.slice(0, i), ...left.slice(i + 1)]);
   };
   walk(start, ops);
   return out;

@@ -177,7 +177,7 @@ describe('write-back cache: durability', () => {
     expect(block(memory.durableImage(), 0).equals(fua)).toBe(true);
   });
 
-  it('DS-3 flushes and writes from many connections at once: each flush covers its connection\'s writes', async () => {
+  it("DS-3 flushes and writes from many connections at once: each flush covers its connection's writes", async () => {
     const memory = new MemoryBackend(4 * MiB, 'many');
     let tick = 0;
     const faults = new FaultInjectingBackend(memory, {
@@ -276,7 +276,12 @@ describe('write-back cache: bounded size', () => {
     await fifth.promise;
     await cache.drain();
     expect(cache.stats().maxDirtyBytes).toBeLessThanOrEqual(size);
-    expect(memory.durableImage().subarray(10 * BS + 1, 10 * BS + 101).equals(pattern(100, 10))).toBe(true);
+    expect(
+      memory
+        .durableImage()
+        .subarray(10 * BS + 1, 10 * BS + 101)
+        .equals(pattern(100, 10)),
+    ).toBe(true);
   });
 
   it('SRV-6 a full cache writes whole uncached blocks straight to the backend, ordered with later writes to them', async () => {

@@ -24,7 +24,10 @@ afterEach(async () => {
 function groupDir(name: string, ports: number[] = []): string {
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'ports.json'), JSON.stringify({ s1: { management: ports[0], ports: Object.fromEntries(ports.slice(1).map((p, i) => [`p${i}`, p])) } }));
+  writeFileSync(
+    join(dir, 'ports.json'),
+    JSON.stringify({ s1: { management: ports[0], ports: Object.fromEntries(ports.slice(1).map((p, i) => [`p${i}`, p])) } }),
+  );
   return dir;
 }
 

@@ -3,10 +3,10 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, NbdConnectionLostError, NbdHandshakeError, NbdRequestError, outcomeOf } from '../../../harness/host/index.js';
-import { CleanupStack } from '../../helpers/nbd-cleanup.js';
-import { IHAVEOPT, NBD_MAGIC, OPTION_REPLY_MAGIC, SIMPLE_REPLY_MAGIC } from '../../helpers/nbd-raw-client.js';
-import { within } from '../../helpers/wait-for.js';
+import { connect, NbdConnectionLostError, NbdHandshakeError, NbdRequestError, outcomeOf } from '../../../../harness/host/index.js';
+import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { IHAVEOPT, NBD_MAGIC, OPTION_REPLY_MAGIC, SIMPLE_REPLY_MAGIC } from '../../../helpers/nbd-raw-client.js';
+import { within } from '../../../helpers/wait-for.js';
 
 const cleanup = new CleanupStack();
 afterEach(() => cleanup.run());
@@ -159,11 +159,14 @@ describe('host NBD client against misbehaving servers', () => {
   for (const [name, reply] of [
     ['a reply for a handle never sent', (handle: Buffer) => simpleReply(0, Buffer.from(handle.map((b) => b ^ 0xff)))],
     ['a bad reply magic', (handle: Buffer) => Buffer.concat([Buffer.from([1, 2, 3, 4]), simpleReply(0, handle).subarray(4)])],
-    ['a structured reply that was never negotiated', (handle: Buffer) => {
-      const b = simpleReply(0, handle);
-      b.writeUInt32BE(0x668e33ef, 0);
-      return b;
-    }],
+    [
+      'a structured reply that was never negotiated',
+      (handle: Buffer) => {
+        const b = simpleReply(0, handle);
+        b.writeUInt32BE(0x668e33ef, 0);
+        return b;
+      },
+    ],
   ] as const) {
     it(`hangs up on ${name}; requests in flight become unknown`, async () => {
       const port = await scripted(async (socket, read) => {

@@ -2,11 +2,25 @@
 // the evidence (block, value found, allowed values, history entries) in every violation.
 
 import { describe, expect, it } from 'vitest';
-import { checkHistory, createBlockCodec, formatViolations, type History, type HistoryEntry, type OpOutcome } from '../../../harness/workload/index.js';
+import {
+  checkHistory,
+  createBlockCodec,
+  formatViolations,
+  type History,
+  type HistoryEntry,
+  type OpOutcome,
+} from '../../../../harness/workload/index.js';
 
 const codec = createBlockCodec({ disk: 'test' });
 
-const write = (id: number, block: number, invokedAt: number, completedAt: number, outcome: OpOutcome = 'ok', fua = false): HistoryEntry => ({
+const write = (
+  id: number,
+  block: number,
+  invokedAt: number,
+  completedAt: number,
+  outcome: OpOutcome = 'ok',
+  fua = false,
+): HistoryEntry => ({
   id,
   kind: 'write',
   block,
@@ -16,8 +30,22 @@ const write = (id: number, block: number, invokedAt: number, completedAt: number
   completedAt,
   outcome,
 });
-const flush = (id: number, invokedAt: number, completedAt: number, outcome: OpOutcome = 'ok'): HistoryEntry => ({ id, kind: 'flush', invokedAt, completedAt, outcome });
-const read = (id: number, block: number, invokedAt: number, completedAt: number, value: number): HistoryEntry => ({ id, kind: 'read', block, value, invokedAt, completedAt, outcome: 'ok' });
+const flush = (id: number, invokedAt: number, completedAt: number, outcome: OpOutcome = 'ok'): HistoryEntry => ({
+  id,
+  kind: 'flush',
+  invokedAt,
+  completedAt,
+  outcome,
+});
+const read = (id: number, block: number, invokedAt: number, completedAt: number, value: number): HistoryEntry => ({
+  id,
+  kind: 'read',
+  block,
+  value,
+  invokedAt,
+  completedAt,
+  outcome: 'ok',
+});
 
 const history = (entries: HistoryEntry[], blocks = 1): History => ({ disk: 'test', blockSize: 4096, blocks, entries });
 
@@ -82,19 +110,32 @@ describe('checkHistory: final contents', () => {
     const h = history([write(1, 0, 0, 1, 'ok', true), write(2, 0, 2, 3), flush(3, 4, 5), write(4, 1, 6, 7, 'ok', true)], 2);
     const v = checkHistory(h, finalOf({ 0: 1, 1: 0 }), crashes);
     expect(v.map((x) => `${x.invariant}:${x.block}`)).toEqual(['DS-3:0', 'DS-3:1']);
-    expect(v[0]!.message).toMatch(/lost durable write: block 0 reads write 1, older than the durable write 2 \(acknowledged, then flush 3 acknowledged\)/);
+    expect(v[0]!.message).toMatch(
+      /lost durable write: block 0 reads write 1, older than the durable write 2 \(acknowledged, then flush 3 acknowledged\)/,
+    );
     expect(v[0]!.evidence.map((e) => e.id)).toEqual([1, 2, 3]);
     expect(v[1]!.message).toMatch(/block 1 reads zeros, older than the durable write 4 \(FUA, acknowledged\)/);
     expect(formatViolations(v)).toMatch(/#3 flush ok/);
   });
 
-  it('DS-5 violated: a value nobody wrote to the block, or of a write reported failed; another block\'s value', () => {
+  it("DS-5 violated: a value nobody wrote to the block, or of a write reported failed; another block's value", () => {
     const h = history([write(1, 0, 0, 1), write(2, 0, 2, 3, 'fail'), write(3, 1, 0, 1)], 2);
-    expect(checkHistory(h, finalOf({ 0: 9, 1: 3 }), none)[0]).toMatchObject({ invariant: 'DS-5', block: 0, message: expect.stringMatching(/write 9, which no host issued to this block/) });
-    expect(checkHistory(h, finalOf({ 0: 2, 1: 3 }), crashes)[0]).toMatchObject({ invariant: 'DS-5', message: expect.stringMatching(/reported failed/) });
+    expect(checkHistory(h, finalOf({ 0: 9, 1: 3 }), none)[0]).toMatchObject({
+      invariant: 'DS-5',
+      block: 0,
+      message: expect.stringMatching(/write 9, which no host issued to this block/),
+    });
+    expect(checkHistory(h, finalOf({ 0: 2, 1: 3 }), crashes)[0]).toMatchObject({
+      invariant: 'DS-5',
+      message: expect.stringMatching(/reported failed/),
+    });
     const v = checkHistory(h, finalOf({ 0: 1, 1: codec.encode(0, 1) }), none);
     expect(v).toHaveLength(1);
-    expect(v[0]).toMatchObject({ invariant: 'DS-5', block: 1, found: { kind: 'corrupt', reason: expect.stringMatching(/holds block 0's value/) } });
+    expect(v[0]).toMatchObject({
+      invariant: 'DS-5',
+      block: 1,
+      found: { kind: 'corrupt', reason: expect.stringMatching(/holds block 0's value/) },
+    });
   });
 
   it('DS-8 violated: a torn block (half of one write, half of another)', () => {
@@ -132,11 +173,23 @@ describe('checkHistory: reads during the run', () => {
 
   it('DS-5 violated: a read returns a value of a write that began only after the read completed', () => {
     const h = history([read(1, 0, 0, 1, 2), write(2, 0, 3, 4)]);
-    expect(checkHistory(h, finalOf({ 0: 2 }), none)[0]).toMatchObject({ invariant: 'DS-5', seenBy: { readId: 1 }, message: expect.stringMatching(/invoked only after the read had completed/) });
+    expect(checkHistory(h, finalOf({ 0: 2 }), none)[0]).toMatchObject({
+      invariant: 'DS-5',
+      seenBy: { readId: 1 },
+      message: expect.stringMatching(/invoked only after the read had completed/),
+    });
   });
 
   it('DS-8 violated: a read that returned a torn block is reported from its record', () => {
-    const r: HistoryEntry = { id: 2, kind: 'read', block: 0, corrupt: { damage: 'torn', reason: 'torn: header of write 1 but bytes from offset 2048 differ from that value' }, invokedAt: 2, completedAt: 3, outcome: 'ok' };
+    const r: HistoryEntry = {
+      id: 2,
+      kind: 'read',
+      block: 0,
+      corrupt: { damage: 'torn', reason: 'torn: header of write 1 but bytes from offset 2048 differ from that value' },
+      invokedAt: 2,
+      completedAt: 3,
+      outcome: 'ok',
+    };
     const h = history([write(1, 0, 0, 1), r]);
     expect(checkHistory(h, finalOf({ 0: 1 }), none)[0]).toMatchObject({ invariant: 'DS-8', seenBy: { readId: 2 } });
   });

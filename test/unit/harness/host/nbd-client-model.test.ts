@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BlockDevice } from '../../../engine/types.js';
-import { connect, type NbdClient } from '../../../harness/host/index.js';
-import { createMemoryBlockDevice, type MemoryBlockDevice } from '../../helpers/memory-block-device.js';
-import { CleanupStack } from '../../helpers/nbd-cleanup.js';
-import { startTestServer, type TestNbdServer } from '../../helpers/nbd-test-server.js';
+import type { BlockDevice } from '../../../../engine/types.js';
+import { connect, type NbdClient } from '../../../../harness/host/index.js';
+import { createMemoryBlockDevice, type MemoryBlockDevice } from '../../../helpers/memory-block-device.js';
+import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { startTestServer, type TestNbdServer } from '../../../helpers/nbd-test-server.js';
 
 const SIZE = 128 * 1024;
 const cleanup = new CleanupStack();
@@ -21,11 +21,26 @@ function jittery(device: MemoryBlockDevice): BlockDevice {
   const jitter = () => new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3)));
   return {
     size: device.size,
-    read: async (o, l) => (await jitter(), device.read(o, l)),
-    write: async (o, d, opts) => (await jitter(), device.write(o, d, opts)),
-    flush: async () => (await jitter(), device.flush()),
-    trim: async (o, l, opts) => (await jitter(), device.trim(o, l, opts)),
-    writeZeroes: async (o, l, opts) => (await jitter(), device.writeZeroes(o, l, opts)),
+    read: async (o, l) => {
+      await jitter();
+      return device.read(o, l);
+    },
+    write: async (o, d, opts) => {
+      await jitter();
+      return device.write(o, d, opts);
+    },
+    flush: async () => {
+      await jitter();
+      return device.flush();
+    },
+    trim: async (o, l, opts) => {
+      await jitter();
+      return device.trim(o, l, opts);
+    },
+    writeZeroes: async (o, l, opts) => {
+      await jitter();
+      return device.writeZeroes(o, l, opts);
+    },
   };
 }
 

@@ -2,13 +2,17 @@
 // write id), zeros, or corrupt (DS-5 phantom/foreign data, DS-8 torn blocks).
 
 import { describe, expect, it } from 'vitest';
-import { createBlockCodec } from '../../../harness/workload/index.js';
+import { createBlockCodec } from '../../../../harness/workload/index.js';
 
 const codec = createBlockCodec({ disk: 'm1#1' });
 
 describe('block codec', () => {
   it('round trip: a value decodes to its block and write id', () => {
-    for (const [block, id] of [[0, 1], [7, 42], [123_456, 2 ** 40 + 3]] as const) {
+    for (const [block, id] of [
+      [0, 1],
+      [7, 42],
+      [123_456, 2 ** 40 + 3],
+    ] as const) {
       expect(codec.decode(codec.encode(block, id), block)).toEqual({ kind: 'value', block, writeId: id });
     }
   });
@@ -35,12 +39,20 @@ describe('block codec', () => {
     expect(codec.decode(half, 9)).toMatchObject({ kind: 'corrupt', reason: expect.stringMatching(/^torn/) });
   });
 
-  it('DS-5 another block\'s value, another disk\'s value and garbage are corrupt, not torn', () => {
-    expect(codec.decode(codec.encode(4, 8), 5)).toMatchObject({ kind: 'corrupt', damage: 'foreign', reason: expect.stringMatching(/holds block 4's value of write 8/) });
+  it("DS-5 another block's value, another disk's value and garbage are corrupt, not torn", () => {
+    expect(codec.decode(codec.encode(4, 8), 5)).toMatchObject({
+      kind: 'corrupt',
+      damage: 'foreign',
+      reason: expect.stringMatching(/holds block 4's value of write 8/),
+    });
     const other = createBlockCodec({ disk: 'm1#2' });
     expect(codec.decode(other.encode(5, 8), 5)).toMatchObject({ kind: 'corrupt', reason: expect.stringMatching(/another disk/) });
     const garbage = Buffer.alloc(4096, 0xab);
-    expect(codec.decode(garbage, 5)).toMatchObject({ kind: 'corrupt', damage: 'garbage', reason: expect.stringMatching(/no value header/) });
+    expect(codec.decode(garbage, 5)).toMatchObject({
+      kind: 'corrupt',
+      damage: 'garbage',
+      reason: expect.stringMatching(/no value header/),
+    });
     // Only the tail of a value (its first sector lost): no header.
     const tail = Buffer.concat([Buffer.alloc(512), codec.encode(5, 8).subarray(512)]);
     expect(codec.decode(tail, 5)).toMatchObject({ kind: 'corrupt', reason: expect.stringMatching(/no value header/) });

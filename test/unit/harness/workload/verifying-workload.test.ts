@@ -5,9 +5,9 @@
 
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { checkHistory, formatViolations, readBlocks, startWorkload, type History } from '../../../harness/workload/index.js';
-import { waitFor } from '../../helpers/wait-for.js';
-import { createFaultyDevice, type FaultyDevice } from '../../helpers/workload-devices.js';
+import { checkHistory, formatViolations, readBlocks, startWorkload, type History } from '../../../../harness/workload/index.js';
+import { waitFor } from '../../../helpers/wait-for.js';
+import { createFaultyDevice, type FaultyDevice } from '../../../helpers/workload-devices.js';
 
 const BLOCKS = 64;
 const BS = 4096;
@@ -27,7 +27,9 @@ describe('verifying workload', () => {
     expect(kinds).toEqual(new Set(['write', 'read', 'flush']));
     expect(h.entries.some((e) => e.kind === 'write' && e.fua === true)).toBe(true);
     expect(h.entries.every((e) => e.outcome === 'ok' && e.completedAt !== undefined && e.completedAt >= e.invokedAt)).toBe(true);
-    expect(new Set(h.entries.filter((e) => e.kind === 'write').map((e) => e.value)).size).toBe(h.entries.filter((e) => e.kind === 'write').length);
+    expect(new Set(h.entries.filter((e) => e.kind === 'write').map((e) => e.value)).size).toBe(
+      h.entries.filter((e) => e.kind === 'write').length,
+    );
     expect(w.violations()).toEqual([]);
     expect(checkHistory(h, await finalContents(device, h), { crashes: 'none' })).toEqual([]);
     const s = w.stats();
@@ -79,7 +81,9 @@ describe('verifying workload', () => {
     device.crash();
     const violations = checkHistory(h, await finalContents(device, h), { crashes: 'allowed' });
     expect(violations.length).toBeGreaterThan(0);
-    expect(violations.every((v) => v.invariant === 'DS-3' && v.found.kind === 'zeros' && v.evidence.some((e) => e.kind === 'flush'))).toBe(true);
+    expect(violations.every((v) => v.invariant === 'DS-3' && v.found.kind === 'zeros' && v.evidence.some((e) => e.kind === 'flush'))).toBe(
+      true,
+    );
   });
 
   it('DS-4 a device that returns stale data is caught online by the workload and by the checker', async () => {
@@ -104,7 +108,11 @@ describe('verifying workload', () => {
     device.tearWrites();
     await waitFor(() => w.stats().readViolations >= 1, 'a torn block to be read');
     const h = await w.stop();
-    expect(w.violations()[0]).toMatchObject({ invariant: 'DS-8', block: 0, found: { kind: 'corrupt', reason: expect.stringMatching(/^torn/) } });
+    expect(w.violations()[0]).toMatchObject({
+      invariant: 'DS-8',
+      block: 0,
+      found: { kind: 'corrupt', reason: expect.stringMatching(/^torn/) },
+    });
     const final = checkHistory(h, await finalContents(device, h), { crashes: 'none' });
     expect(final.filter((v) => v.seenBy === 'final-read').map((v) => v.invariant)).toEqual(['DS-8']);
   });
@@ -135,7 +143,10 @@ describe('verifying workload', () => {
     const failed = h.entries.filter((e) => e.outcome !== 'ok');
     expect(failed.every((e) => e.kind === 'write' && e.error !== undefined && e.completedAt !== undefined)).toBe(true);
     expect(w.violations()).toEqual([]);
-    expect(checkHistory(h, (b) => device.memory.data.subarray(b * BS, (b + 1) * BS), { crashes: 'none' }), 'unknown writes may or may not have happened').toEqual([]);
+    expect(
+      checkHistory(h, (b) => device.memory.data.subarray(b * BS, (b + 1) * BS), { crashes: 'none' }),
+      'unknown writes may or may not have happened',
+    ).toEqual([]);
   });
 
   it('longestPauseMs is the longest gap between acknowledged writes (the pause hosts see)', async () => {

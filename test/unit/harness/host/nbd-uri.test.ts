@@ -1,8 +1,8 @@
 // NBD URI parsing (host client) and formatting (engine server) agree.
 
 import { describe, expect, it } from 'vitest';
-import { formatNbdUri } from '../../../engine/nbd/index.js';
-import { NbdUriError, parseNbdUri } from '../../../harness/host/index.js';
+import { formatNbdUri } from '../../../../engine/nbd/index.js';
+import { NbdUriError, parseNbdUri } from '../../../../harness/host/index.js';
 
 describe('NBD URIs', () => {
   it('parses TCP URIs, with the default port 10809 and percent-decoded export names', () => {

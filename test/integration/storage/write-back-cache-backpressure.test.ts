@@ -6,7 +6,7 @@ describe('write-back cache under backpressure', () => {
   it('SRV-3, VD-2 several large writers waiting for room on a slow backend all complete and every write lands (no livelock)', async () => {
     // In a child process: a livelock would starve this test's own event loop, so the deadline
     // must be enforced from outside.
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/helpers/storage-backpressure-scenario.ts'], {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/fixtures/storage-backpressure-scenario.ts'], {
       timeout: 60_000,
       killSignal: 'SIGKILL',
     });

@@ -20,10 +20,10 @@ import {
   outcomeOf,
   type NbdClient,
   type NbdClientOptions,
-} from '../../../harness/host/index.js';
-import { CleanupStack } from '../../helpers/nbd-cleanup.js';
-import { startTestServer, type TestNbdServer } from '../../helpers/nbd-test-server.js';
-import { waitFor, within } from '../../helpers/wait-for.js';
+} from '../../../../harness/host/index.js';
+import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { startTestServer, type TestNbdServer } from '../../../helpers/nbd-test-server.js';
+import { waitFor, within } from '../../../helpers/wait-for.js';
 
 const cleanup = new CleanupStack();
 afterEach(() => cleanup.run());
@@ -90,7 +90,7 @@ describe('host NBD client', () => {
     await Promise.all(blocks.map((b, i) => c.write(i * 4096, b)));
     t.device.delay('write', 0);
     const reads = await Promise.all(blocks.map((_, i) => c.read(i * 4096, 4096)));
-    reads.forEach((r, i) => expect(r.equals(blocks[i] as Buffer), `block ${i}`).toBe(true));
+    for (const [i, r] of reads.entries()) expect(r.equals(blocks[i] as Buffer), `block ${i}`).toBe(true);
     expect(c.inFlight).toBe(0);
   });
 
@@ -134,7 +134,10 @@ describe('host NBD client', () => {
     expect(err).toBeInstanceOf(NbdRequestError);
     expect(err).toMatchObject({ errno: 'ESHUTDOWN', outcome: 'fail' });
     await within(c.closed, 2000, 'the client closing after ESHUTDOWN');
-    await waitFor(() => t.events.some((e) => e.type === 'connection-closed' && e.reason === 'client-disconnect'), 'NBD_CMD_DISC at the server');
+    await waitFor(
+      () => t.events.some((e) => e.type === 'connection-closed' && e.reason === 'client-disconnect'),
+      'NBD_CMD_DISC at the server',
+    );
     const after = await c.read(0, 512).catch((e: unknown) => e);
     expect(after).toBeInstanceOf(NbdNotConnectedError);
     expect(outcomeOf(after)).toBe('fail');

@@ -3,11 +3,11 @@
 // to be noticed promptly and honestly so the survivor can fail over.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { MirrorLinkLostError } from '../../../../engine/mirror/index.js';
-import { startTestLink, type TestLink } from '../../../helpers/mirror-links.js';
-import { startPeerProcess, type PeerProcess } from '../../../helpers/mirror-peer-process.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
-import { waitFor, within } from '../../../helpers/wait-for.js';
+import { MirrorLinkLostError } from '../../../engine/mirror/index.js';
+import { startTestLink, type TestLink } from '../../helpers/mirror-links.js';
+import { startPeerProcess, type PeerProcess } from '../../helpers/mirror-peer-process.js';
+import { CleanupStack } from '../../helpers/nbd-cleanup.js';
+import { waitFor, within } from '../../helpers/wait-for.js';
 
 const cleanup = new CleanupStack();
 afterEach(() => cleanup.run());
@@ -17,7 +17,13 @@ const TIMING = { heartbeatMs: 50, deadAfterMs: 500, reconnectMs: 50 } as const;
 /** The child s2 listens (port 0 the first time, then the same port); s1 runs here and connects. */
 async function startPair(port = 0): Promise<{ peer: PeerProcess; s1: TestLink }> {
   const peer = await startPeerProcess(cleanup, { self: 's2', peer: 's1', groupId: 'g1', listen: { host: '127.0.0.1', port }, ...TIMING });
-  const s1 = await startTestLink(cleanup, { self: 's1', peer: 's2', groupId: 'g1', connect: { host: '127.0.0.1', port: peer.port ?? 0 }, ...TIMING });
+  const s1 = await startTestLink(cleanup, {
+    self: 's1',
+    peer: 's2',
+    groupId: 'g1',
+    connect: { host: '127.0.0.1', port: peer.port ?? 0 },
+    ...TIMING,
+  });
   await s1.waitUp('s1 up with the child', 10_000);
   await peer.waitEvent('up', 1);
   return { peer, s1 };
@@ -64,7 +70,13 @@ describe('peer in another process', () => {
     expect(await s1.link.request('echo').catch((err: unknown) => err)).toMatchObject({ code: 'MIRROR_LINK_DOWN' });
     await peer.exited;
     // Restart on the same port: s1 has kept trying and comes back up.
-    const again = await startPeerProcess(cleanup, { self: 's2', peer: 's1', groupId: 'g1', listen: { host: '127.0.0.1', port }, ...TIMING });
+    const again = await startPeerProcess(cleanup, {
+      self: 's2',
+      peer: 's1',
+      groupId: 'g1',
+      listen: { host: '127.0.0.1', port },
+      ...TIMING,
+    });
     await s1.waitUp('s1 up with the restarted child', 10_000);
     await again.waitEvent('up', 1);
     expect((await s1.link.request('echo', { n: 2 })).header).toEqual({ n: 2, pid: again.child.pid });
@@ -92,11 +104,17 @@ describe('peer in another process', () => {
   it('MIR-13 a child on the connecting side notices a cut at the listening side and reconnects after cut(false)', async () => {
     // Reverse roles: the child is s1 and connects to s2 here.
     const s2 = await startTestLink(cleanup, { self: 's2', peer: 's1', groupId: 'g1', listen: { host: '127.0.0.1', port: 0 }, ...TIMING });
-    const peer = await startPeerProcess(cleanup, { self: 's1', peer: 's2', groupId: 'g1', connect: { host: '127.0.0.1', port: s2.link.address?.port ?? 0 }, ...TIMING });
+    const peer = await startPeerProcess(cleanup, {
+      self: 's1',
+      peer: 's2',
+      groupId: 'g1',
+      connect: { host: '127.0.0.1', port: s2.link.address?.port ?? 0 },
+      ...TIMING,
+    });
     await s2.waitUp('s2 up with the child', 10_000);
     s2.link.cut(true);
     const down = await peer.waitEvent('down', 1);
-    expect(down['reason']).toBe('connection-lost');
+    expect(down.reason).toBe('connection-lost');
     s2.link.cut(false);
     await peer.waitEvent('up', 2);
     await s2.waitUp();

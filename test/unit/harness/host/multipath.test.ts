@@ -5,17 +5,26 @@
 
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MultipathError, openMultipath, type MultipathDevice, type MultipathEvent, type MultipathOptions } from '../../../harness/host/index.js';
-import { CleanupStack } from '../../helpers/nbd-cleanup.js';
-import { waitFor, within } from '../../helpers/wait-for.js';
-import { startPathServers, type PathServer } from '../../helpers/workload-nbd-paths.js';
+import {
+  MultipathError,
+  openMultipath,
+  type MultipathDevice,
+  type MultipathEvent,
+  type MultipathOptions,
+} from '../../../../harness/host/index.js';
+import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { waitFor, within } from '../../../helpers/wait-for.js';
+import { startPathServers, type PathServer } from '../../../helpers/workload-nbd-paths.js';
 
 const cleanup = new CleanupStack();
 afterEach(() => cleanup.run());
 
 const block = (seed: number, size = 4096) => Buffer.alloc(size, seed & 0xff);
 
-async function open(paths: PathServer[], options: Partial<MultipathOptions> = {}): Promise<{ mp: MultipathDevice; events: MultipathEvent[] }> {
+async function open(
+  paths: PathServer[],
+  options: Partial<MultipathOptions> = {},
+): Promise<{ mp: MultipathDevice; events: MultipathEvent[] }> {
   const events: MultipathEvent[] = [];
   const mp = await openMultipath({
     paths: paths.map((p) => ({ name: p.name, uri: p.uri })),

@@ -1,12 +1,12 @@
 import { assign } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { checkModel } from '../../../harness/check/check-model.js';
-import { eventLabel, formatViolation } from '../../../harness/check/format.js';
-import { createGroupModel, type GroupMachines } from '../../../models/group.js';
-import { mirrorMachine } from '../../../models/mirror-machine.js';
-import { serverMachine } from '../../../models/server-machine.js';
-import { defaultTopology, namedTopologies, threeServerTopology, upsTopology } from '../../../models/topology.js';
-import type { CheckReport } from '../../../harness/types.js';
+import { checkModel } from '../../../../harness/check/check-model.js';
+import { eventLabel, formatViolation } from '../../../../harness/check/format.js';
+import { createGroupModel, type GroupMachines } from '../../../../models/group.js';
+import { mirrorMachine } from '../../../../models/mirror-machine.js';
+import { serverMachine } from '../../../../models/server-machine.js';
+import { defaultTopology, namedTopologies, threeServerTopology, upsTopology } from '../../../../models/topology.js';
+import type { CheckReport } from '../../../../harness/types.js';
 
 function check(machines: Partial<GroupMachines>, stopOnViolation = false) {
   return checkModel(createGroupModel(defaultTopology(), machines), { stopOnViolation, maxStates: 300_000 });

@@ -4,16 +4,16 @@
 
 import { randomBytes } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
-import type { MirrorLink } from '../../../../engine/mirror/index.js';
-import { startLinkPair } from '../../../helpers/mirror-links.js';
-import { startPeerProcess } from '../../../helpers/mirror-peer-process.js';
-import { startTestLink } from '../../../helpers/mirror-links.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import type { MirrorLink } from '../../../engine/mirror/index.js';
+import { startLinkPair } from '../../helpers/mirror-links.js';
+import { startPeerProcess } from '../../helpers/mirror-peer-process.js';
+import { startTestLink } from '../../helpers/mirror-links.js';
+import { CleanupStack } from '../../helpers/nbd-cleanup.js';
 
 const cleanup = new CleanupStack();
 afterEach(() => cleanup.run());
 
-const REQUESTS = Number(process.env['MIRROR_BENCH_REQUESTS'] ?? 20_000);
+const REQUESTS = Number(process.env.MIRROR_BENCH_REQUESTS ?? 20_000);
 const WINDOW = 256;
 const BLOCK = 4096;
 
@@ -26,7 +26,7 @@ async function measure(link: MirrorLink): Promise<number> {
     while (next < REQUESTS) {
       const i = next++;
       const reply = await link.request('echo', { offset: i * BLOCK }, block);
-      if (reply.payload.length !== BLOCK || reply.header['offset'] !== i * BLOCK) bad += 1;
+      if (reply.payload.length !== BLOCK || reply.header.offset !== i * BLOCK) bad += 1;
     }
   };
   const start = performance.now();
@@ -40,7 +40,9 @@ it('measures 4 KiB round trips between two links in one process', async () => {
   const { s1 } = await startLinkPair(cleanup, { s2: { onRequest: (req) => ({ header: req.header, payload: req.payload }) } });
   await measure(s1.link); // warm-up
   const rate = await measure(s1.link);
-  console.log(`mirror link, one process: ${Math.round(rate)} req/s (${REQUESTS} x 4 KiB each way, ${WINDOW} in flight, ${Math.round((rate * BLOCK * 2) / 1e6)} MB/s)`);
+  console.log(
+    `mirror link, one process: ${Math.round(rate)} req/s (${REQUESTS} x 4 KiB each way, ${WINDOW} in flight, ${Math.round((rate * BLOCK * 2) / 1e6)} MB/s)`,
+  );
 });
 
 it('measures 4 KiB round trips to a peer in another process', async () => {
@@ -49,5 +51,7 @@ it('measures 4 KiB round trips to a peer in another process', async () => {
   await s1.waitUp();
   await measure(s1.link); // warm-up
   const rate = await measure(s1.link);
-  console.log(`mirror link, two processes: ${Math.round(rate)} req/s (${REQUESTS} x 4 KiB each way, ${WINDOW} in flight, ${Math.round((rate * BLOCK * 2) / 1e6)} MB/s)`);
+  console.log(
+    `mirror link, two processes: ${Math.round(rate)} req/s (${REQUESTS} x 4 KiB each way, ${WINDOW} in flight, ${Math.round((rate * BLOCK * 2) / 1e6)} MB/s)`,
+  );
 });
