@@ -1,41 +1,29 @@
 // Contracts shared by every model: the topology a group is built from, the events the world and
 // the operator send to it, and the observable status (CF-2) that a system under test reports.
 
-/** Write caching mode of a server (SRV-6, SRV-13). */
-export type CacheMode = 'writeBack' | 'writeThrough';
+import type { CacheMode, PortRole } from '../contracts/status.js';
 
-/** A role a port plays (PRT-1). */
-export type PortRole = 'frontEnd' | 'mirror' | 'backEnd';
-
-/** Mode a port runs in, derived from its roles (PRT-1). */
-export type PortMode = 'targetOnly' | 'initiator' | 'initiatorTarget';
-
-/** ALUA access state of a path for one virtual disk (PTH-3). */
-export type Alua = 'activeOptimized' | 'activeNonOptimized' | 'unavailable';
-
-/** Copy data status vocabulary (MIR-4). */
-export type DataStatus =
-  | 'upToDate'
-  | 'logRecoveryNeeded'
-  | 'fullRecoveryNeeded'
-  | 'logRecoveryPending'
-  | 'fullRecoveryPending'
-  | 'inLogRecovery'
-  | 'inFullRecovery'
-  | 'unknown'
-  | 'doubleFailure';
-
-/** Virtual disk status vocabulary (MIR-4). */
-export type VirtualDiskState = 'online' | 'failedRedundancy' | 'offline' | 'unknown';
-
-/** Host access to a virtual disk (MIR-4). */
-export type HostAccess = 'readWrite' | 'disabled';
-
-/** Virtualization state of a server (SRV vocabulary). */
-export type Virtualization = 'stopped' | 'starting' | 'running' | 'stopping';
-
-/** How the other servers of the group see a server (SRV vocabulary). */
-export type SeenAs = 'Running' | 'Stopped' | 'Failed' | 'Unavailable';
+// The vocabulary and the observable status (CF-2) are one contract with the engine: defined once,
+// schema first, in contracts/status.ts.
+export type {
+  Alua,
+  CacheMode,
+  CacheStatus,
+  CopyStatus,
+  DataStatus,
+  GroupStatus,
+  HostAccess,
+  MirrorLinkStatus,
+  PathStatus,
+  PortMode,
+  PortRole,
+  PortStatus,
+  SeenAs,
+  ServerStatus,
+  Virtualization,
+  VirtualDiskState,
+  VirtualDiskStatus,
+} from '../contracts/status.js';
 
 // ---------------------------------------------------------------------------------------------
 // Topology
@@ -141,108 +129,3 @@ export type GroupEvent =
   | { type: 'linkUp'; servers: [string, string] };
 
 export type GroupEventType = GroupEvent['type'];
-
-// ---------------------------------------------------------------------------------------------
-// Observable status (CF-2): the one JSON shape every system under test reports.
-
-/** Cache settings of a server (SRV-6, SRV-13). */
-export interface CacheStatus {
-  /** Mode in force since the last start. */
-  applied: CacheMode;
-  /** Mode set since, applying at the next start; null when nothing is pending. */
-  pending: CacheMode | null;
-  /** Mode actually used now: write-through while on battery (SRV-13). */
-  effective: CacheMode;
-}
-
-/** One server. */
-export interface ServerStatus {
-  /** Server name. */
-  name: string;
-  /** Machine power. */
-  power: 'on' | 'off';
-  /** Virtualization state. */
-  state: Virtualization;
-  /** How the rest of the group sees it. */
-  seenAs: SeenAs;
-  /** UPS power source; `mains` for servers without a UPS. */
-  ups: 'mains' | 'battery';
-  /** Cache settings. */
-  cache: CacheStatus;
-  /** Automatic restarts used in the current window (SRV-10). */
-  autoRestartsUsed: number;
-}
-
-/** One port of one server. */
-export interface PortStatus {
-  /** Server the port belongs to. */
-  server: string;
-  /** Port name. */
-  name: string;
-  /** Its roles. */
-  roles: PortRole[];
-  /** Its mode (PRT-1). */
-  mode: PortMode;
-  /** Enabled (PRT-2, PRT-3). */
-  enabled: boolean;
-}
-
-/** One front-end path from a host to a server's front-end port. */
-export interface PathStatus {
-  /** Host name. */
-  host: string;
-  /** Server name. */
-  server: string;
-  /** Front-end port name on that server. */
-  port: string;
-  /** Online (PTH-1). */
-  online: boolean;
-  /** ALUA state per virtual disk the server holds (PTH-3); `unavailable` while offline. */
-  alua: Record<string, Alua>;
-}
-
-/** One copy of a virtual disk. */
-export interface CopyStatus {
-  /** Server holding the copy. */
-  server: string;
-  /** The preferred copy of a mirrored virtual disk (PTH-3); true for a single virtual disk. */
-  preferred: boolean;
-  /** Copy data status (MIR-4). */
-  dataStatus: DataStatus;
-}
-
-/** One virtual disk. */
-export interface VirtualDiskStatus {
-  /** Virtual disk name. */
-  name: string;
-  /** Single or mirrored. */
-  kind: 'single' | 'mirrored';
-  /** Virtual disk status (MIR-4). */
-  status: VirtualDiskState;
-  /** Host access (MIR-4). */
-  hostAccess: HostAccess;
-  /** Its copies, preferred first. */
-  copies: CopyStatus[];
-}
-
-/** The mirror link between two servers that share mirrored virtual disks. */
-export interface MirrorLinkStatus {
-  /** The two servers, in topology order. */
-  servers: [string, string];
-  /** Link up (MIR-13). */
-  up: boolean;
-}
-
-/** The observable status of a whole server group (CF-2). Arrays are in topology order. */
-export interface GroupStatus {
-  /** Servers. */
-  servers: ServerStatus[];
-  /** Ports of every server. */
-  ports: PortStatus[];
-  /** Front-end paths, host-major. */
-  paths: PathStatus[];
-  /** Virtual disks. */
-  virtualDisks: VirtualDiskStatus[];
-  /** Mirror links. */
-  mirrorLinks: MirrorLinkStatus[];
-}
