@@ -1,0 +1,140 @@
+// Contracts of the conformance runner: what it checks at each step of a path against a system
+// under test, and the report it writes. A failure carries its evidence: the path as numbered steps,
+// the step it broke at, the SPEC ID, and the expected and observed status (as a diff) or the
+// offending block with the value read, the values allowed and the history entries behind them.
+
+import type { Adapter } from '../../adapters/types.js';
+import type { GroupStatus } from '../../models/types.js';
+import type { Plan, PlanPath } from '../plan/types.js';
+import type { HistoryEntry } from '../workload/types.js';
+
+/** One difference between the predicted and the reported status, named by what it is about. */
+export interface StatusDifference {
+  /** Where, with names instead of indices, e.g. `virtualDisks[m1].copies[s2].dataStatus`. */
+  readonly field: string;
+  /** The model's prediction (one of them, when several states were possible). */
+  readonly expected: unknown;
+  /** What the system reported. */
+  readonly observed: unknown;
+}
+
+/** A byte-level finding: a block read back wrong, or copies that differ. */
+export interface DataFinding {
+  /** The virtual disk. */
+  readonly vdisk: string;
+  /** The block (index in blocks of the path's block size). */
+  readonly block: number;
+  /** What was found, for humans (`write 41`, `zeros`, `torn: ...`). */
+  readonly found: string;
+  /** Values that would have been allowed (`write 40`, `zeros`). */
+  readonly allowed: readonly string[];
+  /** The history entries involved: the read, the writes to the block, the flushes behind durability. */
+  readonly evidence: readonly HistoryEntry[];
+}
+
+/** Why a path failed. */
+export interface PathFailure {
+  /** The SPEC ID broken: `CF-1` (status), `SRV-12` (refusal), `DS-1`..`DS-8` (data), `VD-1`, `MIR-2`, `PTH-3`, `SRV-6` (probes). */
+  readonly rule: string;
+  /** Index of the step (0-based) after which it was seen; -1 for the initial state, `steps.length` for the final checks. */
+  readonly step: number;
+  /** One or two sentences: what was expected, what happened. */
+  readonly message: string;
+  /** Status differences (CF-1). */
+  readonly diff?: readonly StatusDifference[];
+  /** The status predicted and observed (CF-1), in full. */
+  readonly expected?: GroupStatus;
+  readonly observed?: GroupStatus;
+  /** Byte-level evidence (DS-*). */
+  readonly data?: readonly DataFinding[];
+}
+
+/** What happened at one step. */
+export interface StepRecord {
+  /** The step's label as an operator would type it (`stop s1`, `write m1`). */
+  readonly label: string;
+  /** accepted, or refused with the code (both the model's and the system's when they differ). */
+  readonly result: 'accepted' | { readonly refused: string };
+  /** Time from the action until the status matched the prediction, in ms. */
+  readonly settleMs: number;
+  /** Host operations performed after the step (reads, writes, flushes, probes). */
+  readonly ioOps: number;
+}
+
+/** The outcome of one path. */
+export interface PathResult {
+  readonly id: string;
+  readonly spec: readonly string[];
+  readonly outcome: 'passed' | 'failed' | 'notApplicable';
+  /** Why the path is not applicable: the capability it needs and the adapter's reason. */
+  readonly reason?: string;
+  readonly failure?: PathFailure;
+  /** Steps performed (up to the failure). */
+  readonly steps: readonly StepRecord[];
+  /** The path as planned. */
+  readonly path: PlanPath;
+  /** Wall time in ms. */
+  readonly durationMs: number;
+  /** The path's log (adapter lines, settle waits), kept for failing paths. */
+  readonly log?: readonly string[];
+}
+
+/** Per SPEC ID: how many paths exercised it and how they ended. */
+export interface SpecSummary {
+  readonly spec: string;
+  readonly paths: number;
+  readonly passed: number;
+  readonly failed: number;
+  readonly notApplicable: number;
+}
+
+/** The report of a run (`--report DIR` writes it as report.json, with a published schema). */
+export interface RunReport {
+  readonly version: 1;
+  /** Adapter name. */
+  readonly adapter: string;
+  /** Topology name. */
+  readonly topology: string;
+  /** Plan criterion and shard. */
+  readonly criterion: string;
+  readonly shard: Plan['shard'];
+  readonly seed: number;
+  /** ISO time the run started. */
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly paths: readonly PathResult[];
+  readonly summary: readonly SpecSummary[];
+  /** Totals. */
+  readonly totals: {
+    readonly paths: number;
+    readonly passed: number;
+    readonly failed: number;
+    readonly notApplicable: number;
+    readonly steps: number;
+  };
+}
+
+/** Options of a run. */
+export interface RunOptions {
+  readonly adapter: Adapter;
+  readonly plan: Plan;
+  /** Paths run concurrently, each on its own system (default: the number of cores). */
+  readonly jobs?: number;
+  /** Longest wait for the status to match the prediction after a step, in ms. */
+  readonly settleTimeoutMs?: number;
+  /** Host I/O timeout per request, in ms: I/O to a disabled disk must fail within it. */
+  readonly ioTimeoutMs?: number;
+  /** Aborts the run: paths in progress are closed, nothing is left behind. */
+  readonly signal?: AbortSignal;
+  /** Progress: called after every step and every path. */
+  readonly onProgress?: (p: RunProgress) => void;
+}
+
+/** Progress of a run. */
+export interface RunProgress {
+  readonly pathsDone: number;
+  readonly pathsTotal: number;
+  readonly stepsDone: number;
+  readonly failures: number;
+  readonly elapsedMs: number;
+}
