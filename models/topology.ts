@@ -63,11 +63,21 @@ export function upsTopology(): Topology {
   };
 }
 
+/**
+ * The topology conformance runs use by default: SPEC.md's default topology with both servers on
+ * UPS power, so that one plan exercises every behaviour of the catalogue, SRV-13 included.
+ */
+export function conformanceTopology(): Topology {
+  const t = defaultTopology();
+  return { ...t, name: 'conformance', servers: t.servers.map((s) => ({ ...s, ups: true })) };
+}
+
 /** Named topologies the CLI accepts. */
 export const namedTopologies: Record<string, () => Topology> = {
   default: defaultTopology,
   'three-servers': threeServerTopology,
   ups: upsTopology,
+  conformance: conformanceTopology,
 };
 
 /** A problem found in a topology: where it is and what is wrong. */
