@@ -146,7 +146,11 @@ export type VirtualDiskStatus = Static<typeof VirtualDiskStatusSchema>;
 /** The mirror link between two servers that share mirrored virtual disks. */
 export const MirrorLinkStatusSchema = Type.Object(
   {
-    servers: Type.Tuple([Name, Name], { description: 'the two servers, in topology order' }),
+    // Two names as a plain bounded array: TypeBox's Tuple writes draft-07 `items: [...]`, which a
+    // draft 2020-12 validator rejects; the static type stays a pair.
+    servers: Type.Unsafe<[string, string]>(
+      Type.Array(Name, { minItems: 2, maxItems: 2, description: 'the two servers, in topology order' }),
+    ),
     up: Type.Boolean({ description: 'link up (MIR-13)' }),
   },
   { additionalProperties: false },
