@@ -43,17 +43,25 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** The model adapter. */
 export function createModelAdapter(options: ModelAdapterOptions = {}): Adapter {
   const holdsRecovery = options.autoRecoverMs === undefined;
+  // One model per topology: its components memoize every transition, so later systems step fast.
+  const models = new Map<string, GroupModel>();
+  const modelOf = (topology: Topology) => {
+    const key = JSON.stringify(topology);
+    let model = models.get(key);
+    if (!model) models.set(key, (model = createGroupModel(topology, options.machines)));
+    return model;
+  };
   return {
     name: `model${options.lies && Object.keys(options.lies).length > 0 ? ' (lying)' : ''}`,
     capabilities(topology: Topology): Capabilities {
-      const model = createGroupModel(topology, options.machines);
+      const model = modelOf(topology);
       const events = [...new Set(model.alphabet.map((e) => e.type))].filter(
         (t): t is GroupEventType => t !== 'write' && t !== 'flush' && (holdsRecovery || t !== 'recoveryComplete'),
       );
       return { events, hostIo: true, mirroredDisks: true, copyReader: true, cacheProbe: false, holdsRecovery };
     },
     async open(topology, openOptions) {
-      return openModelSystem(createGroupModel(topology, options.machines), options, openOptions.log);
+      return openModelSystem(modelOf(topology), options, openOptions.log);
     },
   };
 }

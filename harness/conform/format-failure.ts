@@ -45,7 +45,9 @@ export function historyLine(e: HistoryEntry): string {
         ? `write block ${e.block} = ${e.value ?? e.id}`
         : `read block ${e.block} -> ${e.corrupt ? `corrupt (${e.corrupt.damage})` : e.value === undefined ? '-' : e.value === 0 ? 'zeros' : `write ${e.value}`}`;
   const flags = [e.fua ? 'FUA' : '', e.accessDisabled ? 'access-disabled' : ''].filter(Boolean).join(' ');
-  const where = [e.host ?? '', e.step !== undefined ? `step ${e.step + 1}` : '', e.path ? `via ${e.path}` : ''].filter(Boolean).join(' ');
+  const where = [e.host ?? '', e.step === undefined ? '' : e.step < 0 ? 'initial' : `step ${e.step + 1}`, e.path ? `via ${e.path}` : '']
+    .filter(Boolean)
+    .join(' ');
   return `#${e.id} ${what}${flags ? ` ${flags}` : ''} ${e.outcome} [${t(e.invokedAt)} .. ${t(e.completedAt)} ms]${where ? ` ${where}` : ''}${e.error ? ` (${e.error})` : ''}`;
 }
 
@@ -71,7 +73,7 @@ export function formatFailure(result: PathResult): string {
   ];
   const label = (i: number) => `${steps[i]!.overlapIo ? '~' : ''}${eventLabel(steps[i]!.event)}`;
   const width = Math.max(8, ...steps.map((_, i) => label(i).length));
-  lines.push(`  ${f.step === -1 ? '>' : ' '} ${'0'.padStart(3)}. ${'initial'.padEnd(width)}`);
+  lines.push(`  ${f.step === -1 ? '>' : ' '} ${'0'.padStart(3)}. initial`);
   let previous = -1;
   for (const i of shownSteps(steps.length, f.step)) {
     if (i > previous + 1) lines.push(`        ... ${i - previous - 1} step(s)`);

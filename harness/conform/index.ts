@@ -14,7 +14,7 @@ export {
   type Resolution,
   type Transition,
 } from './predictor.js';
-export { HistoryEntrySchema, RunReportSchema } from './report-schema.js';
+export { HistoryEntrySchema, publishedReportSchema, RunReportSchema } from './report-schema.js';
 export {
   parseShard,
   resolveTopology,

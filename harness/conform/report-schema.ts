@@ -35,6 +35,12 @@ export const HistoryEntrySchema = Obj(
   'one host operation: invoked, then ok, fail or unknown',
 );
 
+/** The CF-2 status, embedded without its $id (it appears twice in a failure: expected and observed). */
+const StatusSchema = Type.Object(GroupStatusSchema.properties, {
+  additionalProperties: false,
+  description: 'a group status (CF-2, https://sanspec.dev/schema/group-status.json)',
+});
+
 const StatusDifferenceSchema = Obj({
   field: Type.String({ description: 'e.g. virtualDisks[m1].copies[s2].dataStatus' }),
   expected: Type.Unknown(),
@@ -55,8 +61,8 @@ const PathFailureSchema = Obj({
   message: Type.String(),
   code: Opt(Type.String()),
   diff: Opt(Type.Array(StatusDifferenceSchema)),
-  expected: Opt(GroupStatusSchema),
-  observed: Opt(GroupStatusSchema),
+  expected: Opt(StatusSchema),
+  observed: Opt(StatusSchema),
   data: Opt(Type.Array(DataFindingSchema)),
 });
 
@@ -138,6 +144,27 @@ export const RunReportSchema = Type.Object(
     additionalProperties: false,
   },
 );
+
+/**
+ * JSON Schema 2020-12 of report.json, as published (report.schema.json). TypeBox writes tuples
+ * the draft-07 way (`items: [...]`), which 2020-12 spells `prefixItems`; this rewrites them so
+ * that any 2020-12 validator accepts the schema.
+ */
+export function publishedReportSchema(): unknown {
+  const rewrite = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(rewrite);
+    if (typeof node !== 'object' || node === null) return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = rewrite(v);
+    if (out.type === 'array' && Array.isArray(out.items)) {
+      out.prefixItems = out.items;
+      out.items = out.additionalItems !== false;
+      delete out.additionalItems;
+    }
+    return out;
+  };
+  return rewrite(JSON.parse(JSON.stringify(RunReportSchema)));
+}
 
 // The schema and the contract types describe the same JSON: each is assignable to the other.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

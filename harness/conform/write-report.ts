@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatFailureFile } from './format-failure.js';
 import { junitXml } from './junit.js';
-import { RunReportSchema } from './report-schema.js';
+import { publishedReportSchema } from './report-schema.js';
 import type { RunReport } from './types.js';
 
 /** A path id as a file name. */
@@ -19,7 +19,7 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
   await mkdir(join(dir, 'failures'), { recursive: true });
   const files: Array<[string, string]> = [
     ['report.json', `${JSON.stringify(report, null, 2)}\n`],
-    ['report.schema.json', `${JSON.stringify(RunReportSchema, null, 2)}\n`],
+    ['report.schema.json', `${JSON.stringify(publishedReportSchema(), null, 2)}\n`],
     ['junit.xml', junitXml(report)],
     ...report.paths
       .filter((p) => p.outcome === 'failed')
