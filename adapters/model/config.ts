@@ -1,6 +1,6 @@
 // The model adapter's configuration file (`--adapter-config FILE`): JSON with the options of
 // `createModelAdapter`, so a run from the command line can make it lie or recover by itself.
-//   { "lies": { "dropWrite": { "vdisk": "m1", "nth": 3 } }, "diskSize": 262144, "autoRecoverMs": 50 }
+//   { "lies": { "dropWrite": { "vdisk": "m1", "nth": 3 } }, "diskSize": 262144, "autoRecoverMs": 50, "writeBackCache": true }
 
 import { readFileSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
@@ -23,6 +23,9 @@ const ModelAdapterConfigSchema = Type.Object(
           serveUnavailablePaths: Flag,
           writeWhileDisabled: Flag,
           recoveryCopiesNothing: Flag,
+          ignoreWriteBack: Flag,
+          cacheOnBattery: Flag,
+          crashLosesDurable: Flag,
           invalidStatus: Flag,
         },
         { additionalProperties: false },
@@ -30,6 +33,7 @@ const ModelAdapterConfigSchema = Type.Object(
     ),
     diskSize: Type.Optional(Type.Integer({ minimum: 4096, multipleOf: 4096 })),
     autoRecoverMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    writeBackCache: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

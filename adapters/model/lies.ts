@@ -17,6 +17,12 @@ export interface ModelLies {
   readonly writeWhileDisabled?: boolean;
   /** Complete recoveries without copying the data (DS-6: copies differ after recovery). */
   readonly recoveryCopiesNothing?: boolean;
+  /** With the write-back cache: write through to the backend although the effective mode is write-back (SRV-6). */
+  readonly ignoreWriteBack?: boolean;
+  /** With the write-back cache: keep caching on battery, where the effective mode is write-through (SRV-13). */
+  readonly cacheOnBattery?: boolean;
+  /** A crash loses what the server's copies held on their backends too, durable writes included (DS-3). */
+  readonly crashLosesDurable?: boolean;
   /** Report a status that breaks the CF-2 schema (SANSPEC_BAD_STATUS). */
   readonly invalidStatus?: boolean;
 }
@@ -30,5 +36,8 @@ export const lieNames = [
   'serveUnavailablePaths',
   'writeWhileDisabled',
   'recoveryCopiesNothing',
+  'ignoreWriteBack',
+  'cacheOnBattery',
+  'crashLosesDurable',
   'invalidStatus',
 ] as const satisfies ReadonlyArray<keyof ModelLies>;

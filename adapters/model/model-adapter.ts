@@ -21,6 +21,12 @@ export interface ModelAdapterOptions {
   readonly diskSize?: number;
   /** Complete every recovery by itself this many ms after it starts, instead of holding it for the runner. */
   readonly autoRecoverMs?: number;
+  /**
+   * Servers in write-back mode hold unflushed writes in a volatile cache in front of their copies
+   * (destaged by a flush, a graceful stop or the switch to battery; lost in a crash), and the
+   * adapter declares `cacheProbe`. Off: every write goes straight to the copies.
+   */
+  readonly writeBackCache?: boolean;
   /** Component machines of the model it behaves as (default: the real ones). */
   readonly machines?: Partial<GroupMachines>;
 }
@@ -58,7 +64,7 @@ export function createModelAdapter(options: ModelAdapterOptions = {}): Adapter {
       const events = [...new Set(model.alphabet.map((e) => e.type))].filter(
         (t): t is GroupEventType => t !== 'write' && t !== 'flush' && (holdsRecovery || t !== 'recoveryComplete'),
       );
-      return { events, hostIo: true, mirroredDisks: true, copyReader: true, cacheProbe: false, holdsRecovery };
+      return { events, hostIo: true, mirroredDisks: true, copyReader: true, cacheProbe: options.writeBackCache === true, holdsRecovery };
     },
     async open(topology, openOptions) {
       return openModelSystem(modelOf(topology), options, openOptions.log);
@@ -77,7 +83,11 @@ function openModelSystem(model: GroupModel, options: ModelAdapterOptions, log?: 
   const timers = new Set<NodeJS.Timeout>();
   const status = () => groupStatus(model, state);
 
-  /** Applies an event to the model and the data (a completed recovery copies its source over the recovered copy). */
+  /**
+   * Applies an event to the model and the data: a completed recovery copies its source over the
+   * recovered copy; a graceful stop or the switch to battery destages the server's cache (SRV-3,
+   * SRV-13); a crash loses it (SRV-11).
+   */
   const transition = (event: GroupEvent) => {
     const before = status();
     const r = model.step(state, event);
@@ -88,6 +98,24 @@ function openModelSystem(model: GroupModel, options: ModelAdapterOptions, log?: 
       for (const c of v.copies) {
         if (source && (c.dataStatus === 'inLogRecovery' || c.dataStatus === 'inFullRecovery')) copies.recover(v.name, source, c.server);
       }
+    }
+    switch (event.type) {
+      case 'stop':
+      case 'shutdown':
+      case 'restart':
+      case 'batteryLow':
+      case 'onBattery':
+        copies.destage(event.server);
+        break;
+      case 'crash':
+        copies.dropCache(event.server);
+        if (lies.crashLosesDurable) copies.wipe(event.server);
+        break;
+      case 'siteCrash':
+        for (const server of model.topology.servers) copies.dropCache(server.name);
+        break;
+      default:
+        break;
     }
     state = r.state;
     if (!holdsRecovery) scheduleRecoveries();
@@ -126,6 +154,13 @@ function openModelSystem(model: GroupModel, options: ModelAdapterOptions, log?: 
       : new ModelIoError('MIR_NO_HOST_ACCESS', `host access to ${vdisk} is disabled`);
   };
 
+  /** Whether a write (not FUA) to `server`'s copy stays in its cache: its effective cache mode is write-back. */
+  const caches = (s: GroupStatus, server: string, fua: boolean) => {
+    if (!options.writeBackCache || fua || lies.ignoreWriteBack) return false;
+    const cache = s.servers.find((x) => x.name === server)?.cache;
+    return cache?.effective === 'writeBack' || (lies.cacheOnBattery === true && cache?.applied === 'writeBack');
+  };
+
   /** The server a host's I/O to a disk goes to: the copy behind its Active/Optimized path, else any active one. */
   const servingServer = (s: GroupStatus, host: string, vdisk: string): string | undefined => {
     const paths = s.paths.filter((p) => p.host === host && p.online);
@@ -152,9 +187,9 @@ function openModelSystem(model: GroupModel, options: ModelAdapterOptions, log?: 
         const server = route(status());
         if (!server) throw denied(vdisk);
         active = name(server);
-        return Buffer.from(copies.copy(vdisk, server)!.subarray(offset, offset + length));
+        return copies.view(vdisk, server, offset, length);
       },
-      async write(offset, data) {
+      async write(offset, data, writeOptions) {
         await guard();
         checkRange(offset, data.length);
         const s = status();
@@ -173,13 +208,15 @@ function openModelSystem(model: GroupModel, options: ModelAdapterOptions, log?: 
           if (server) transition({ type: 'write', vdisk });
           return;
         }
-        copies.write(vdisk, targets, offset, data);
+        for (const target of targets) copies.write(vdisk, target, offset, data, caches(s, target, writeOptions?.fua === true));
         // Hosts wrote: the model learns it (a copy whose server is away falls behind, MIR-3, MIR-5).
         if (server) transition({ type: 'write', vdisk });
       },
       async flush() {
         await guard();
-        if (!route(status()) && !lies.writeWhileDisabled) throw denied(vdisk);
+        const s = status();
+        if (!route(s) && !lies.writeWhileDisabled) throw denied(vdisk);
+        for (const server of copies.serving(s, vdisk)) copies.destage(server, vdisk);
       },
       async close() {
         open = false;
@@ -228,13 +265,12 @@ function openModelSystem(model: GroupModel, options: ModelAdapterOptions, log?: 
     },
     async copyReader(vdisk, server): Promise<CopyReader> {
       checkDisk(vdisk);
-      const bytes = copies.copy(vdisk, server);
-      if (!bytes) throw new AdapterError(`${server} holds no copy of ${vdisk}`);
+      if (!copies.holds(vdisk, server)) throw new AdapterError(`${server} holds no copy of ${vdisk}`);
       return {
         size,
         async read(offset, length) {
           checkRange(offset, length);
-          return Buffer.from(bytes.subarray(offset, offset + length));
+          return copies.backend(vdisk, server, offset, length);
         },
         async close() {},
       };

@@ -10,15 +10,20 @@ import type { PathResult } from '../../../../harness/conform/types.js';
 import { handPlan, seedCases, type HandPath } from './hand-plan.js';
 
 /** Runs hand-written paths on the model adapter with `lies`; returns the results. */
-async function run(paths: readonly HandPath[], lies: ModelLies = {}, autoRecoverMs?: number): Promise<PathResult[]> {
-  const adapter = createModelAdapter({ lies, ...(autoRecoverMs !== undefined ? { autoRecoverMs } : {}) });
+async function run(
+  paths: readonly HandPath[],
+  lies: ModelLies = {},
+  autoRecoverMs?: number,
+  writeBackCache = false,
+): Promise<PathResult[]> {
+  const adapter = createModelAdapter({ lies, writeBackCache, ...(autoRecoverMs !== undefined ? { autoRecoverMs } : {}) });
   const report = await runPlan({ adapter, plan: handPlan(paths), jobs: 2, settleTimeoutMs: 2000 });
   return [...report.paths];
 }
 
 /** The one path's failure, with the formatted text in the assertion message. */
-async function failure(path: HandPath, lies: ModelLies) {
-  const [result] = await run([path], lies);
+async function failure(path: HandPath, lies: ModelLies, writeBackCache = false) {
+  const [result] = await run([path], lies, undefined, writeBackCache);
   expect(result!.outcome, formatFailure(result!)).toBe('failed');
   return { failure: result!.failure!, text: formatFailure(result!) };
 }
@@ -38,6 +43,13 @@ describe('runner: an honest system', () => {
   it('CF-1 MIR-7 every seed case passes when recoveries complete by themselves (the runner waits for them)', async () => {
     const results = await run(seedCases, {}, 5);
     expect(results.filter((r) => r.outcome !== 'passed').map(formatFailure)).toEqual([]);
+  });
+
+  it('DS-2 DS-3 SRV-6 SRV-11 every seed case passes with write-back caches that crashes lose (cache probes on)', async () => {
+    const adapter = createModelAdapter({ writeBackCache: true });
+    expect(adapter.capabilities(handPlan([]).topology).cacheProbe).toBe(true);
+    const report = await runPlan({ adapter, plan: handPlan(seedCases), jobs: 2, settleTimeoutMs: 2000 });
+    expect(report.paths.filter((r) => r.outcome !== 'passed').map(formatFailure)).toEqual([]);
   });
 
   it('SRV-12 refused steps record the code both sides gave', async () => {
@@ -130,5 +142,34 @@ describe('runner: each lie is caught with its SPEC ID', () => {
     expect(f.data![0]).toMatchObject({ vdisk: 'v2', block, allowed: ['write 1'] });
     expect(f.data![0]!.evidence).toContainEqual(expect.objectContaining({ id: 1, kind: 'write', block, outcome: 'ok' }));
     expect(text).toMatch(new RegExp(`#1 write block ${block} = 1 .*ok`));
+  });
+
+  it('SRV-6 a server that writes through while the status says write-back is caught by the cache probe', async () => {
+    const { failure: f } = await failure(stopStart, { ignoreWriteBack: true }, true);
+    expect(f).toMatchObject({ rule: 'SRV-6', step: -1 });
+    expect(f.message).toMatch(
+      /s1's effective cache mode is writeBack, but write \d+ to v1 block \d+ was already on its backend right after the acknowledgement/,
+    );
+  });
+
+  it('SRV-13 a server that keeps caching on battery is caught by the cache probe', async () => {
+    const { failure: f } = await failure({ name: 'battery', spec: ['SRV-13'], steps: ['onBattery s2'] }, { cacheOnBattery: true }, true);
+    expect(f).toMatchObject({ rule: 'SRV-13', step: 0 });
+    expect(f.message).toMatch(
+      /s2's effective cache mode is writeThrough \(on battery\), but write \d+ to v2 block \d+, acknowledged, was not on its backend yet/,
+    );
+  });
+
+  it('DS-3 a crash that loses flushed writes fails, naming the durable write, its flush and the crash', async () => {
+    const { failure: f, text } = await failure(
+      { name: 'crash-flushed', spec: ['DS-3'], steps: ['write v1', 'flush v1', 'crash s1', 'powerOn s1', 'start s1'] },
+      { crashLosesDurable: true },
+      true,
+    );
+    expect(f.rule).toBe('DS-3');
+    expect(f.message).toMatch(
+      /^v1: lost durable write: block \d+ reads zeros, older than the durable write \d+ \((FUA, acknowledged|acknowledged, then flush \d+ acknowledged)\) across crash s1 \(step 3\)/,
+    );
+    expect(text).toMatch(/flush ok .* step 2/);
   });
 });
