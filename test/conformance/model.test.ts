@@ -18,6 +18,10 @@ const settings = runSettings({ settleTimeoutMs: 5000 });
 describe.each([
   { name: 'model adapter, recoveries held', adapter: createModelAdapter() },
   { name: 'model adapter, recoveries completing by themselves', adapter: createModelAdapter({ autoRecoverMs: 2 }) },
+  {
+    name: 'model adapter, write-back caches (cache probes, crashes lose unflushed writes)',
+    adapter: createModelAdapter({ writeBackCache: true }),
+  },
 ])('conformance: $name', ({ adapter }) => {
   it.each(plan.paths.map((path) => ({ path, title: `${path.id} ${path.spec.join(' ')}` })))('$title', async ({ path }) => {
     const result = await runPath({ adapter, plan, path, model, settings, signal: new AbortController().signal });

@@ -17,7 +17,9 @@ async function run(
   writeBackCache = false,
 ): Promise<PathResult[]> {
   const adapter = createModelAdapter({ lies, writeBackCache, ...(autoRecoverMs !== undefined ? { autoRecoverMs } : {}) });
-  const report = await runPlan({ adapter, plan: handPlan(paths), jobs: 2, settleTimeoutMs: 2000 });
+  // Held recoveries settle at the first poll; a lie is judged after 300 ms.
+  const settleTimeoutMs = Object.keys(lies).length > 0 ? 300 : 5000;
+  const report = await runPlan({ adapter, plan: handPlan(paths), jobs: 2, settleTimeoutMs });
   return [...report.paths];
 }
 
