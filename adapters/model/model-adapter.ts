@@ -81,7 +81,12 @@ function openModelSystem(model: GroupModel, options: ModelAdapterOptions, log?: 
   let closed = false;
   const writesSeen = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
-  const status = () => groupStatus(model, state);
+  let statusOf: { state: GroupState; status: GroupStatus } | null = null;
+  /** The projection of the current state, computed once per state (every I/O request asks). */
+  const status = () => {
+    if (statusOf?.state !== state) statusOf = { state, status: groupStatus(model, state) };
+    return statusOf.status;
+  };
 
   /**
    * Applies an event to the model and the data: a completed recovery copies its source over the

@@ -4,7 +4,6 @@ export { notApplicable } from './applicability.js';
 export { formatFailure, formatFailureFile, historyLine, ruleTitles } from './format-failure.js';
 export { formatSummary } from './format-summary.js';
 export { junitXml } from './junit.js';
-export { checkPlan, loadPlanFile, PlanFileError, shardPlan } from './load-plan.js';
 export { lossesOf, type ActionLosses, type DiskLoss } from './losses.js';
 export {
   createPredictor,
@@ -16,8 +15,6 @@ export {
 } from './predictor.js';
 export { HistoryEntrySchema, publishedReportSchema, RunReportSchema } from './report-schema.js';
 export {
-  parseShard,
-  resolveTopology,
   runCommand,
   RunUsageError,
   type CreatePlan,
@@ -26,6 +23,7 @@ export {
 } from './run-command.js';
 export { runPath, type RunPathOptions } from './run-path.js';
 export { runPlan, runSettings } from './run-plan.js';
+export { shardPlan } from './shard-plan.js';
 export { canonicalJson, formatDiff, statusDiff } from './status-diff.js';
 export { summarize } from './summary.js';
 export type * from './types.js';

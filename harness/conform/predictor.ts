@@ -81,9 +81,16 @@ export function createPredictor(model: GroupModel, options: PredictorOptions): P
     : model.topology.virtualDisks.filter((v) => v.kind === 'mirrored').map((v) => ({ type: 'recoveryComplete', vdisk: v.name }));
   const keys = new WeakMap<GroupState, string>();
   const statusKeys = new Map<string, string>();
-  const statusOf = (s: GroupState) => groupStatus(model, s);
+  // Checks ask for the same candidates' statuses many times a step: one projection per state.
+  const statuses = new Map<string, GroupStatus>();
+  const statusOf = (s: GroupState) => {
+    const k = key(s);
+    let status = statuses.get(k);
+    if (!status) statuses.set(k, (status = groupStatus(model, s)));
+    return status;
+  };
   const stateStatusKey = (s: GroupState) => {
-    const k = model.key(s);
+    const k = key(s);
     let text = statusKeys.get(k);
     if (text === undefined) statusKeys.set(k, (text = canonicalJson(statusOf(s))));
     return text;

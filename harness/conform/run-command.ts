@@ -4,20 +4,19 @@
 // Exit codes: 0 every path passed (or was not applicable), 1 some path failed, 2 bad usage,
 // 130 interrupted (SIGINT or SIGTERM; every system opened was closed, SANSPEC_INTERRUPTED).
 
-import { readFileSync } from 'node:fs';
 import '../../adapters/builtin.js';
 import { resolveAdapter } from '../../adapters/registry.js';
 import type { Adapter } from '../../adapters/types.js';
 import { codes, isCode } from '../../contracts/codes.js';
 import type { GroupModel } from '../../models/group.js';
-import { namedTopologies, topologyProblems } from '../../models/topology.js';
 import type { Topology } from '../../models/types.js';
+import { createPlan, DEFAULT_SEED, DEFAULT_TOPOLOGY, loadPlan, parseShard, resolveTopology } from '../plan/index.js';
 import type { Plan } from '../plan/types.js';
 import { formatFailure } from './format-failure.js';
 import { formatSummary } from './format-summary.js';
-import { loadPlanFile, shardPlan } from './load-plan.js';
 import { createProgress, type ProgressStream } from './progress.js';
 import { runPlan } from './run-plan.js';
+import { shardPlan } from './shard-plan.js';
 import type { RunOptions } from './types.js';
 import { writeReport } from './write-report.js';
 
@@ -37,7 +36,7 @@ export interface RunCommandOptions {
   readonly shard?: string;
   /** `--jobs N` (default: the number of cores). */
   readonly jobs?: string | number;
-  /** `--seed S` (default 1). */
+  /** `--seed S` (default 1), for planning. */
   readonly seed?: string | number;
   /** `--plan FILE`: run a plan file instead of planning. */
   readonly plan?: string;
@@ -47,7 +46,7 @@ export interface RunCommandOptions {
   readonly json?: boolean;
 }
 
-/** Makes a plan (harness/plan's `createPlan`). */
+/** Makes a plan: harness/plan's `createPlan`, or a stand-in (tests). */
 export type CreatePlan = (
   topology: Topology,
   criterion: string,
@@ -62,7 +61,7 @@ export interface RunCommandEnvironment {
   readonly signal?: AbortSignal;
   /** Abort on SIGINT and SIGTERM (default true). */
   readonly handleSignals?: boolean;
-  /** The planner (default: harness/plan's createPlan). */
+  /** The planner (default: harness/plan createPlan; tests pass small hand-made plans). */
   readonly createPlan?: CreatePlan;
   /** The model whose predictions are checked (default: the real one); tests pass deliberately broken models. */
   readonly model?: (topology: Topology) => GroupModel;
@@ -87,55 +86,6 @@ const positiveInt = (name: string, value: string | number): number => {
   return n;
 };
 
-/** `--shard I/N`. */
-export function parseShard(text: string): { index: number; count: number } {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || index < 1 || count < 1 || index > count) {
-    throw new RunUsageError(`--shard must be I/N with 1 <= I <= N, e.g. 2/4 (got ${JSON.stringify(text)})`);
-  }
-  return { index, count };
-}
-
-/** A topology by name, or from a JSON file. */
-export function resolveTopology(nameOrFile: string): Topology {
-  const named = namedTopologies[nameOrFile];
-  if (named) return named();
-  if (!nameOrFile.endsWith('.json')) {
-    throw new RunUsageError(
-      `unknown topology ${JSON.stringify(nameOrFile)}: use one of ${Object.keys(namedTopologies).join(', ')}, or a .json file`,
-    );
-  }
-  let topology: Topology;
-  try {
-    topology = JSON.parse(readFileSync(nameOrFile, 'utf8')) as Topology;
-  } catch (error) {
-    throw new RunUsageError(`cannot read topology file ${nameOrFile}: ${(error as Error).message}`, 'SANSPEC_BAD_TOPOLOGY');
-  }
-  const problems = topologyProblems(topology);
-  if (problems.length > 0) {
-    throw new RunUsageError(
-      `invalid topology ${nameOrFile}: ${problems.map((p) => `${p.field}: ${p.problem}`).join('; ')}`,
-      'SANSPEC_BAD_TOPOLOGY',
-    );
-  }
-  return topology;
-}
-
-/** harness/plan's createPlan, loaded when needed (until the planner is merged, `--plan FILE` is the way to give paths). */
-async function defaultCreatePlan(): Promise<CreatePlan> {
-  for (const specifier of ['../plan/create-plan.js', '../plan/index.js']) {
-    try {
-      const mod = (await import(specifier)) as { createPlan?: CreatePlan };
-      if (typeof mod.createPlan === 'function') return mod.createPlan;
-    } catch {
-      // Not in this build: try the next, then say so.
-    }
-  }
-  throw new RunUsageError('the planner (harness/plan createPlan) is not available in this build: pass a plan file with --plan FILE');
-}
-
 /** Whether an error is one the user caused (a usage, plan, topology or adapter configuration problem): exit code 2. */
 function isUsageProblem(error: unknown): error is Error & { code: string } {
   const code = (error as { code?: unknown } | null)?.code;
@@ -156,21 +106,22 @@ export async function runCommand(options: RunCommandOptions, env: RunCommandEnvi
     if (backend !== 'file' && backend !== 'loop')
       throw new RunUsageError(`--backend must be file or loop (got ${JSON.stringify(backend)})`);
     const shard = options.shard !== undefined ? parseShard(options.shard) : undefined;
-    const seed = options.seed === undefined ? 1 : Number(options.seed);
-    if (!Number.isSafeInteger(seed)) throw new RunUsageError(`--seed must be an integer (got ${JSON.stringify(options.seed)})`);
+    const seed = options.seed === undefined ? DEFAULT_SEED : Number(options.seed);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new RunUsageError(`--seed must be an integer from 0 to 4294967295 (got ${JSON.stringify(options.seed)})`);
+    }
     if (options.jobs !== undefined) positiveInt('jobs', options.jobs);
     if (options.plan !== undefined) {
       if (options.criterion !== undefined)
         throw new RunUsageError('--plan and --criterion exclude each other: the plan file has its criterion');
-      plan = loadPlanFile(options.plan);
+      plan = loadPlan(options.plan);
       if (options.topology !== undefined && options.topology !== plan.topology.name) {
         throw new RunUsageError(`--topology ${options.topology} does not match the plan file's topology ${plan.topology.name}`);
       }
       if (shard) plan = shardPlan(plan, shard);
     } else {
-      const topology = resolveTopology(options.topology ?? 'conformance');
-      const createPlan = env.createPlan ?? (await defaultCreatePlan());
-      plan = await createPlan(topology, options.criterion ?? 'components', { seed, ...(shard ? { shard } : {}) });
+      const topology = resolveTopology(options.topology ?? DEFAULT_TOPOLOGY);
+      plan = await (env.createPlan ?? createPlan)(topology, options.criterion ?? 'components', { seed, ...(shard ? { shard } : {}) });
     }
     adapter = await resolveAdapter(options.adapter ?? 'engine', {
       ...(options.adapterConfig !== undefined ? { configPath: options.adapterConfig } : {}),

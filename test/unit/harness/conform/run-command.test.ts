@@ -130,9 +130,9 @@ describe('sanspec run: exit codes and output', () => {
 describe('sanspec run: bad usage exits 2', () => {
   it.each([
     [{ backend: 'tape' }, /USAGE_BAD_ARGUMENT: --backend must be file or loop/],
-    [{ shard: '3/2' }, /USAGE_BAD_ARGUMENT: --shard must be I\/N with 1 <= I <= N/],
+    [{ shard: '3/2' }, /USAGE_BAD_ARGUMENT: bad shard "3\/2": use I\/N with 1 <= I <= N/],
     [{ jobs: '0' }, /USAGE_BAD_ARGUMENT: --jobs must be a positive integer/],
-    [{ seed: 'x' }, /USAGE_BAD_ARGUMENT: --seed must be an integer/],
+    [{ seed: 'x' }, /USAGE_BAD_ARGUMENT: --seed must be an integer from 0 to 4294967295/],
     [{ topology: 'moon' }, /USAGE_BAD_ARGUMENT: unknown topology "moon"/],
     [{ plan: '/nonexistent/plan.json' }, /SANSPEC_BAD_PLAN: cannot read plan file \/nonexistent\/plan.json: ENOENT/],
     [{ adapter: 'vendor-x', plan: 'PLAN' }, /USAGE_BAD_ARGUMENT: unknown adapter "vendor-x": use one of model/],
@@ -155,7 +155,7 @@ describe('sanspec run: bad usage exits 2', () => {
     const r = await run({ adapter: 'model', plan: file });
     expect(r.code).toBe(2);
     expect(r.err).toMatch(
-      /SANSPEC_BAD_PLAN: plan file .* paths\[0\] \(hand-stop-start\) step 1: \{"type":"stop","server":"s9"\} is not an event of topology conformance/,
+      /SANSPEC_BAD_PLAN: .*bad-plan.json is not a valid plan:\n {2}paths\[0\]\.steps\[0\]\.event \(path hand-stop-start, step 1\): \{"type":"stop","server":"s9"\} is not an event of topology conformance/,
     );
   });
 });
