@@ -62,7 +62,7 @@ describe('report files', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('CF-2 report.json validates against report.schema.json; passed, failed and not applicable paths are all there', async () => {
+  it('report.json validates against report.schema.json; passed, failed and not applicable paths are all there', async () => {
     const report = await runPlan({ adapter: limitedAdapter(), plan, jobs: 2 });
     dir = await mkdtemp(join(tmpdir(), 'sanspec-report-'));
     await writeReport(dir, report);

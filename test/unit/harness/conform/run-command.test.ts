@@ -48,7 +48,7 @@ const crashPath: HandPath = {
 const stopPath: HandPath = { name: 'stop-start', spec: ['SRV-1', 'SRV-7'], steps: ['stop s1', 'start s1'] };
 
 describe('sanspec run: exit codes and output', () => {
-  it('CF-1 a plan the model adapter passes exits 0 with the summary per SPEC ID', async () => {
+  it('a plan the model adapter passes exits 0 with the summary per SPEC ID', async () => {
     const r = await run({ adapter: 'model', plan: await planFile([stopPath, crashPath]) });
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toMatch(/^SPEC ID +paths +passed +failed +n\/a$/m);
