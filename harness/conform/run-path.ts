@@ -15,7 +15,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Adapter, ApplyResult, SystemUnderTest } from '../../adapters/types.js';
+import type { Adapter, ApplyResult, HostDevice, SystemUnderTest } from '../../adapters/types.js';
 import type { GroupModel } from '../../models/group.js';
 import type { GroupEvent, GroupStatus } from '../../models/types.js';
 import { eventLabel, statusLine } from '../check/format.js';
@@ -23,7 +23,7 @@ import type { Plan, PlanPath, PlanStep } from '../plan/types.js';
 import { notApplicable } from './applicability.js';
 import { compareCopies } from './compare-copies.js';
 import { finalDataCheck } from './data-check.js';
-import { DevicePool } from './device-pool.js';
+import { closeQuietly, DevicePool } from './device-pool.js';
 import { DiskHistory } from './disk-history.js';
 import { accessibleIo, deniedIo, hostFlush, hostWrite, requireDenied, requireOk } from './host-io.js';
 import { lossesOf } from './losses.js';
@@ -241,19 +241,45 @@ function writableDisks(rt: PathRuntime): string[] {
   return rt.topology.virtualDisks.filter((v) => agreedAccess(rt.predictor, rt.states, v.name) === 'readWrite').map((v) => v.name);
 }
 
-/** Writers that keep writing to `vdisks` until stopped: the writes in flight while an action happens (planned overlap). */
+/**
+ * Writers that keep writing to `vdisks` until stopped: the writes in flight while an action
+ * happens (planned overlap). Each has a device of its own: a mirrored disk's retries across paths
+ * as long as hosts would (MIR-2: the writes should fail over), a single disk's gives up quickly
+ * (its server going down fails them anyway, and a long retry would only hold up the step).
+ */
 function startOverlapWrites(rt: PathRuntime, vdisks: readonly string[]): { stop(): Promise<void> } {
   let done = false;
   const running: Promise<void>[] = [];
+  const devices: Promise<HostDevice>[] = [];
   vdisks.forEach((vdisk, k) => {
     const disk = rt.histories.get(vdisk);
     if (!disk) return;
+    const single = rt.topology.virtualDisks.find((v) => v.name === vdisk)?.kind === 'single';
+    const retryForMs = single ? Math.min(rt.settings.retryForMs, 100) : rt.settings.retryForMs;
     for (let w = 0; w < 2; w++) {
       const host = rotate(rt.topology.hosts, rt.step + k + w);
+      let device: Promise<HostDevice> | undefined;
+      const open = () => {
+        if (!device) {
+          device = rt.sut.device(host, vdisk, { ioTimeoutMs: rt.settings.ioTimeoutMs, retryForMs });
+          devices.push(device);
+        }
+        return device;
+      };
       running.push(
         (async () => {
           for (let n = 1; !done && n <= OVERLAP_WRITES; n++) {
-            await hostWrite(rt, disk, host, () => rt.devices.get(host, vdisk), disk.freeBlock(rt.random), { fua: n % 4 === 0 });
+            const op = await hostWrite(rt, disk, host, open, disk.freeBlock(rt.random), { fua: n % 4 === 0 });
+            // A device that never opened is tried again on the next write.
+            if (
+              !op.ok &&
+              device &&
+              !(await device.then(
+                () => true,
+                () => false,
+              ))
+            )
+              device = undefined;
           }
         })(),
       );
@@ -263,6 +289,7 @@ function startOverlapWrites(rt: PathRuntime, vdisks: readonly string[]): { stop(
     async stop() {
       done = true;
       await Promise.all(running);
+      await Promise.all(devices.map(closeQuietly));
     },
   };
 }
