@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { createModelAdapter, type ModelLies } from '../../../../adapters/model/index.js';
+import type { Adapter } from '../../../../adapters/types.js';
 import { formatFailure } from '../../../../harness/conform/format-failure.js';
 import { runPlan } from '../../../../harness/conform/run-plan.js';
 import type { PathResult } from '../../../../harness/conform/types.js';
@@ -30,6 +31,8 @@ async function failure(path: HandPath, lies: ModelLies, writeBackCache = false) 
   return { failure: result!.failure!, text: formatFailure(result!) };
 }
 
+const stopStart: HandPath = { name: 'stop-start', spec: ['SRV-1'], steps: ['stop s1', 'start s1'] };
+
 describe('runner: an honest system', () => {
   it('CF-1 DS-1 DS-6 every seed case passes on the model adapter with recoveries held', async () => {
     const results = await run(seedCases);
@@ -54,6 +57,38 @@ describe('runner: an honest system', () => {
     expect(report.paths.filter((r) => r.outcome !== 'passed').map(formatFailure)).toEqual([]);
   });
 
+  it('CF-1 transient statuses that are no model state (a server starting) are polled through until the status settles', async () => {
+    const base = createModelAdapter();
+    let transient = 0;
+    const adapter: Adapter = {
+      name: 'slow starter',
+      capabilities: (t) => base.capabilities(t),
+      async open(topology, options) {
+        const sut = await base.open(topology, options);
+        let startingPolls = 0;
+        return {
+          ...sut,
+          async apply(event) {
+            const r = await sut.apply(event);
+            if (event.type === 'start' && r.outcome === 'accepted') startingPolls = 3;
+            return r;
+          },
+          async status() {
+            const s = await sut.status();
+            if (startingPolls === 0) return s;
+            startingPolls--;
+            transient++;
+            return { ...s, servers: s.servers.map((x) => (x.name === 's1' ? { ...x, state: 'starting' as const } : x)) };
+          },
+        };
+      },
+    };
+    const report = await runPlan({ adapter, plan: handPlan([stopStart]), settleTimeoutMs: 5000, settlePollMs: 5 });
+    expect(report.paths[0]!.outcome, formatFailure(report.paths[0]!)).toBe('passed');
+    expect(transient).toBe(3);
+    expect(report.paths[0]!.steps[1]!.settleMs).toBeGreaterThanOrEqual(10);
+  });
+
   it('SRV-12 refused steps record the code both sides gave', async () => {
     const [r] = await run([seedCases.find((p) => p.name === 'refusals')!]);
     expect(r!.steps.map((s) => (typeof s.result === 'string' ? s.result : s.result.refused))).toEqual([
@@ -70,8 +105,6 @@ describe('runner: an honest system', () => {
 });
 
 describe('runner: each lie is caught with its SPEC ID', () => {
-  const stopStart: HandPath = { name: 'stop-start', spec: ['SRV-1'], steps: ['stop s1', 'start s1'] };
-
   it("CF-1 a status that reports a stopped server's paths online fails at the stop, with the diff named", async () => {
     const { failure: f, text } = await failure(stopStart, { reportStoppedPathsOnline: true });
     expect(f).toMatchObject({ rule: 'CF-1', step: 0 });
