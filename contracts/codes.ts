@@ -140,6 +140,7 @@ export const codes = {
   SANSPEC_BAD_EVENT: error('an event that is not in the topology'),
   SANSPEC_STATE_SPACE_TOO_LARGE: error('exploration stopped at the state limit'),
   SANSPEC_BAD_PLAN: error('a plan file is invalid or was made for another topology'),
+  SANSPEC_UNHEALABLE_STATE: error('the planner met a model state from which no operator repair makes every disk readable again'),
   SANSPEC_BAD_ADAPTER_CONFIG: error('an adapter configuration or command manifest is invalid'),
   SANSPEC_ADAPTER_FAILED: error('the adapter could not perform an action or report status (not a refusal)'),
   SANSPEC_BAD_STATUS: error('the system under test reported a status that does not match the CF-2 schema'),

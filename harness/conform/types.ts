@@ -4,6 +4,7 @@
 // offending block with the value read, the values allowed and the history entries behind them.
 
 import type { Adapter } from '../../adapters/types.js';
+import type { GroupModel } from '../../models/group.js';
 import type { GroupStatus } from '../../models/types.js';
 import type { Plan, PlanPath } from '../plan/types.js';
 import type { HistoryEntry } from '../workload/types.js';
@@ -40,6 +41,8 @@ export interface PathFailure {
   readonly step: number;
   /** One or two sentences: what was expected, what happened. */
   readonly message: string;
+  /** A stable code when the failure is an error rather than a broken rule (SANSPEC_BAD_STATUS, SANSPEC_ADAPTER_FAILED). */
+  readonly code?: string;
   /** Status differences (CF-1). */
   readonly diff?: readonly StatusDifference[];
   /** The status predicted and observed (CF-1), in full. */
@@ -59,6 +62,8 @@ export interface StepRecord {
   readonly settleMs: number;
   /** Host operations performed after the step (reads, writes, flushes, probes). */
   readonly ioOps: number;
+  /** The status the system settled in, on one line (as `sanspec check` prints it). */
+  readonly status?: string;
 }
 
 /** The outcome of one path. */
@@ -77,6 +82,16 @@ export interface PathResult {
   readonly durationMs: number;
   /** The path's log (adapter lines, settle waits), kept for failing paths. */
   readonly log?: readonly string[];
+  /** Failing paths: the last host operations on each disk, for the failure report. */
+  readonly history?: readonly HistoryExcerpt[];
+}
+
+/** The last host operations on one disk of a path. */
+export interface HistoryExcerpt {
+  readonly vdisk: string;
+  /** Operations recorded on the disk in all (the excerpt holds the last ones). */
+  readonly total: number;
+  readonly entries: readonly HistoryEntry[];
 }
 
 /** Per SPEC ID: how many paths exercised it and how they ended. */
@@ -102,6 +117,8 @@ export interface RunReport {
   /** ISO time the run started. */
   readonly startedAt: string;
   readonly durationMs: number;
+  /** The run was interrupted (SIGINT): paths not started are missing, every system opened was closed. */
+  readonly interrupted?: boolean;
   readonly paths: readonly PathResult[];
   readonly summary: readonly SpecSummary[];
   /** Totals. */
@@ -128,6 +145,20 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Progress: called after every step and every path. */
   readonly onProgress?: (p: RunProgress) => void;
+  /** The model whose prediction is checked (default: `createGroupModel(plan.topology)`); tests pass deliberately broken ones. */
+  readonly model?: GroupModel;
+  /** How often the status is polled while settling, in ms (default 20). */
+  readonly settlePollMs?: number;
+  /** How long a multipath device keeps retrying across paths (MIR-2), in ms (default 3000). */
+  readonly retryForMs?: number;
+  /** Directory the paths' work directories are created in (default: the system's temp dir). */
+  readonly workRoot?: string;
+  /** Bytes per block of host I/O (default 4096). */
+  readonly blockSize?: number;
+  /** Blocks of each disk the path writes and reads back at the end (default 256: 1 MiB of 4 KiB blocks; fewer if the disk is smaller). */
+  readonly maxBlocks?: number;
+  /** Called when a path starts and ends (progress bars name the paths in flight). */
+  readonly onPath?: (e: { readonly id: string; readonly phase: 'start' | 'end'; readonly result?: PathResult }) => void;
 }
 
 /** Progress of a run. */

@@ -32,7 +32,10 @@ export interface PlanStep {
    * crash with writes in flight, planned rather than accidental).
    */
   readonly overlapIo?: boolean;
-  /** Why the planner put this step here, for readers: `covers ...`, `heal`, `seed case ...`. */
+  /**
+   * Why the planner put this step here, for readers: `covers ...`, `seed case ...`, `data` (writes
+   * for the final read-back). The heal suffix's steps are noted exactly `heal`.
+   */
   readonly note?: string;
 }
 
@@ -58,6 +61,8 @@ export interface PlanCoverage {
   readonly covered: number;
   /** Items left uncovered, with why (unreachable within the length bound, ...), at most a few dozen listed. */
   readonly uncovered: readonly string[];
+  /** Parts of the criterion this topology cannot have, with why (a seed case whose events the topology lacks). */
+  readonly skipped?: readonly string[];
 }
 
 /** A test plan. */
@@ -72,6 +77,8 @@ export interface Plan {
   readonly seed: number;
   /** This plan is shard `index` (1-based) of `count`; paths are dealt round-robin by position. */
   readonly shard: { readonly index: number; readonly count: number } | null;
+  /** Longest path before its heal suffix the planner aimed for (walks stop there; a path may exceed it to reach a far item). */
+  readonly maxPathLength?: number;
   /** Coverage of the criterion's goal. */
   readonly coverage: PlanCoverage;
   /** The paths. */

@@ -31,6 +31,15 @@ export interface HistoryEntry {
   path?: string;
   /** The error message of a failed or unknown operation. */
   error?: string;
+  /** The host that issued it (conformance runs, where several hosts share one history). */
+  readonly host?: string;
+  /** Index of the plan step during which it was issued (conformance runs; -1 before the first step). */
+  readonly step?: number;
+  /**
+   * Issued while host access to the disk was disabled (DS-7): recorded as outcome fail, because no
+   * such write may take effect; finding its value later is a DS-7 violation.
+   */
+  readonly accessDisabled?: boolean;
 }
 
 /** A recorded run: enough to decode and judge every block of the range written. */
@@ -66,7 +75,7 @@ export type DecodedBlock =
   | ({ readonly kind: 'corrupt' } & CorruptBlock);
 
 /** Data-safety invariants the checker judges. */
-export type DsInvariant = 'DS-1' | 'DS-3' | 'DS-4' | 'DS-5' | 'DS-8';
+export type DsInvariant = 'DS-1' | 'DS-3' | 'DS-4' | 'DS-5' | 'DS-7' | 'DS-8';
 
 /** One broken data-safety rule, with its evidence. */
 export interface Violation {
@@ -86,15 +95,35 @@ export interface Violation {
   readonly evidence: readonly HistoryEntry[];
 }
 
+/**
+ * A moment at which a disk may have lost writes: a crash (of the server holding a single disk, or
+ * of the last server serving a mirrored disk, DS-3), or an operator forcing an older copy of a
+ * mirrored disk online (MIR-11). The loss happened at some instant between `from` and `to` (the
+ * invocation and completion of the action that caused it).
+ */
+export interface LossPoint {
+  /** What happened, for messages: `crash s1 (step 4)`. */
+  readonly label: string;
+  /** Monotonic time (performance.now()) the action was invoked: only flushes completed before it count as durability. */
+  readonly from: number;
+  /** Monotonic time the action completed: writes acknowledged before it may be lost. */
+  readonly to: number;
+  /** 'durable': a crash, writes durable by `from` survive (DS-3); 'nothing': an older copy forced online, any earlier write may be lost (DS-4, DS-5 forced). */
+  readonly keeps: 'durable' | 'nothing';
+}
+
 /** Options of the checker. */
 export interface CheckOptions {
   /**
-   * 'none': nothing crashed, every block must hold its latest acknowledged value (DS-1, DS-2);
-   * 'allowed': a crash may have lost acknowledged writes that were not durable (DS-3).
+   * 'none' (default): nothing crashed, every block must hold its latest acknowledged value (DS-1,
+   * DS-2); 'allowed': a crash at an unknown time after every operation may have lost acknowledged
+   * writes that were not durable (DS-3). Timed crashes are `lossPoints`.
    */
-  readonly crashes: 'none' | 'allowed';
-  /** An operator forced an older copy online (MIR-11): any value written to the block, or zeros. */
+  readonly crashes?: 'none' | 'allowed';
+  /** An operator forced an older copy online at an unknown time (MIR-11): any value written to the block, or zeros. */
   readonly forced?: boolean;
+  /** Timed losses: reads and the final contents may reflect the loss of what each point may lose. */
+  readonly lossPoints?: readonly LossPoint[];
 }
 
 /** Block-level I/O the workload drives (a MultipathDevice, an NbdClient, a test device). */

@@ -1,0 +1,30 @@
+// Public API of the conformance runner.
+
+export { notApplicable } from './applicability.js';
+export { formatFailure, formatFailureFile, historyLine, ruleTitles } from './format-failure.js';
+export { formatSummary } from './format-summary.js';
+export { junitXml } from './junit.js';
+export { lossesOf, type ActionLosses, type DiskLoss } from './losses.js';
+export {
+  createPredictor,
+  type ActionOutcomes,
+  type Predictor,
+  type PredictorOptions,
+  type Resolution,
+  type Transition,
+} from './predictor.js';
+export { HistoryEntrySchema, publishedReportSchema, RunReportSchema } from './report-schema.js';
+export {
+  runCommand,
+  RunUsageError,
+  type CreatePlan,
+  type RunCommandEnvironment,
+  type RunCommandOptions,
+} from './run-command.js';
+export { runPath, type RunPathOptions } from './run-path.js';
+export { runPlan, runSettings } from './run-plan.js';
+export { shardPlan } from './shard-plan.js';
+export { canonicalJson, formatDiff, statusDiff } from './status-diff.js';
+export { summarize } from './summary.js';
+export type * from './types.js';
+export { writeReport } from './write-report.js';

@@ -1,0 +1,31 @@
+// `random:N`: N walks over the enabled events, chosen by fast-check from the seed. Each walk is a
+// list of choices drawn by `fc.sample` (length 1 to the length bound); at every step the choice
+// picks one of the events the model accepts in the current state. The same seed gives the same
+// choices, so the same walks; a failing walk can be shrunk by shortening or lowering its choices.
+
+import fc from 'fast-check';
+import type { CoverGoal } from './cover-goal.js';
+import type { HealRoutes } from './heal.js';
+import { PathWalker, type RawPath } from './path-walker.js';
+import type { StateGraph } from './state-graph.js';
+
+/** The walks' choices: for each walk, one number per step. */
+export function walkChoices(seed: number, n: number, maxLength: number): number[][] {
+  return fc.sample(fc.array(fc.nat(), { minLength: 1, maxLength }), { seed, numRuns: n });
+}
+
+/** N seeded random walks over enabled events, each ending with its heal suffix. */
+export function randomWalks(graph: StateGraph, goal: CoverGoal, heals: HealRoutes, seed: number, n: number, maxLength: number): RawPath[] {
+  return walkChoices(seed, n, maxLength).map((choices, i) => {
+    const walker = new PathWalker(graph, goal, heals);
+    walker.note(`random walk ${i + 1} of ${n}`);
+    for (const c of choices) {
+      const first = graph.edgeStart[walker.state]!;
+      const count = graph.edgeStart[walker.state + 1]! - first;
+      if (count === 0) break;
+      walker.edge(first + (c % count));
+    }
+    walker.heal();
+    return walker.finish();
+  });
+}
