@@ -118,7 +118,7 @@ function fail(
   options: DiagramsOptions,
   io: CommandIo,
 ): number {
-  if (options.json) io.stdout(`${JSON.stringify({ ...errorBody(code, message), result }, null, 2)}\n`);
+  if (options.json) io.stdout(`${JSON.stringify(errorBody(code, message, result), null, 2)}\n`);
   else io.stderr(`sanspec: ${code}: ${message}\n`);
   return 1;
 }
