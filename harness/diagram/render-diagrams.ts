@@ -95,7 +95,7 @@ export async function renderDiagrams(
           svgId: `sanspec-${d.name}`,
           fontEmbed: false,
           backgroundColor: 'white',
-          mermaidConfig: { fontFamily: FONT_FAMILY },
+          mermaidConfig: { fontFamily: FONT_FAMILY, look: 'classic' },
           ...(format === 'png' ? { viewport: { width: 1200, height: 800, deviceScaleFactor: 2 } } : {}),
         }));
       } catch (error) {

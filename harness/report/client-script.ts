@@ -37,6 +37,7 @@ export const CLIENT_SCRIPT = String.raw`
       startOnLoad: false,
       securityLevel: 'strict',
       theme: 'default',
+      look: 'classic',
       fontFamily: '"DejaVu Sans", Verdana, Geneva, sans-serif',
       sequence: { useMaxWidth: true, noteMargin: 8, messageMargin: 28 },
       state: { useMaxWidth: true }

@@ -83,6 +83,8 @@ pre { white-space: pre-wrap; word-break: break-word; }
 .split { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 18px; align-items: start; }
 @media (max-width: 1100px) { .split { grid-template-columns: 1fr; } }
 .evidence h4 { margin: 10px 0 6px; font-size: 14px; }
+.evidence table { width: 100%; }
+.evidence td code { word-break: break-all; }
 .replay { background: #1f1f1f; color: #f3f3f3; padding: 8px 12px; border-radius: 6px; }
 .diagram-figure { margin: 0; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px; overflow: auto; }
 .diagram-figure figcaption { color: var(--muted); font-size: 12.5px; margin-top: 6px; }

@@ -38,6 +38,7 @@ function topologyOf(report: RunReport, options: RunHtmlOptions): Topology {
   return t;
 }
 
+/** A value as text: strings as they are, anything else as JSON. */
 const json = (v: unknown) => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
 
 /** The page of a run, as HTML text. */
@@ -163,7 +164,7 @@ function failureCard(p: ReportedPath, index: number, topology: Topology, scratch
 <p class="message">${esc(f.message)}</p>
 <div class="split">
 <div>${diagramBox({ id, source: seq }, caption)}</div>
-<div class="evidence" style="overflow-x:auto">
+<div class="evidence">
 ${f.diff && f.diff.length > 0 ? diffTable(f.diff) : ''}
 ${f.expected && f.observed ? `<h4>whole status</h4><table><tr><th>expected</th><td><code>${esc(statusLine(f.expected))}</code></td></tr><tr><th>observed</th><td><code>${esc(statusLine(f.observed))}</code></td></tr></table>` : ''}
 ${(f.data ?? [])
