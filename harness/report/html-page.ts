@@ -74,8 +74,9 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.failed td { background: var(--bad-bg); }
 code, pre { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 12.5px; }
 pre { white-space: pre-wrap; word-break: break-word; }
-.bar { display: inline-block; height: 10px; background: var(--bad); border-radius: 2px; vertical-align: middle; }
-.bar > span { display: block; height: 100%; background: var(--ok); border-radius: 2px; }
+.bar { display: inline-flex; width: 90px; height: 10px; border-radius: 2px; overflow: hidden; vertical-align: middle; background: #eee; }
+.bar > span { display: block; height: 100%; }
+.bar .pass { background: var(--ok); } .bar .fail { background: var(--bad); } .bar .na { background: #c4c4c4; }
 .failure { background: #fff; border: 1px solid #efb8b3; border-left: 6px solid var(--bad); border-radius: 8px; padding: 12px 18px 16px; margin: 14px 0 22px; }
 .failure h3 { margin-top: 4px; }
 .rule { display: inline-block; background: var(--bad); color: #fff; border-radius: 4px; padding: 1px 8px; margin-right: 8px; font-size: 13px; }

@@ -73,9 +73,9 @@ ${plan ? card(`${plan.covered}/${plan.goal}`, `plan coverage: ${plan.unit}`, pla
 <table><tr><th>SPEC</th><th class="num">paths</th><th class="num">passed</th><th class="num">failed</th><th class="num">not applicable</th><th></th></tr>
 ${report.summary
   .map((s) => {
-    const run = s.passed + s.failed;
-    const width = Math.max(4, Math.min(120, s.paths * 4));
-    const bar = run > 0 ? `<span class="bar" style="width:${width}px"><span style="width:${(100 * s.passed) / run}%"></span></span>` : '';
+    const part = (n: number, cls: string) => (n > 0 ? `<span class="${cls}" style="width:${(100 * n) / s.paths}%"></span>` : '');
+    const bar =
+      s.paths > 0 ? `<span class="bar">${part(s.passed, 'pass')}${part(s.failed, 'fail')}${part(s.notApplicable, 'na')}</span>` : '';
     return `<tr class="${s.failed > 0 ? 'failed' : ''}"><td><b>${esc(s.spec)}</b></td><td class="num">${s.paths}</td><td class="num">${s.passed}</td><td class="num">${s.failed}</td><td class="num">${s.notApplicable}</td><td>${bar}</td></tr>`;
   })
   .join('\n')}

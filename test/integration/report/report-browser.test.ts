@@ -19,8 +19,16 @@ if (!haveChromium)
 
 const artifacts = join('test-artifacts', 'report');
 
+/** Longest wait for a page to load and render, on a loaded machine. */
+const DEADLINE = 150_000;
+
 /** Text without whitespace: SVG text wraps into lines whose text content joins without spaces. */
 const squash = (text: string | null) => (text ?? '').replace(/\s+/g, '');
+
+/** What the page's script sets when it is done (the test files are typed without the DOM library). */
+interface PageGlobals {
+  document: { body: { dataset: { diagrams?: string } } | null };
+}
 
 /** What a page did while it loaded and rendered. */
 interface Loaded {
@@ -45,7 +53,7 @@ describe.skipIf(!haveChromium)('HTML reports in Chromium', () => {
     pages.failing = await writeRunHtml(failing.report, join(dir, 'failing'), { plan: failing.plan });
     pages.check = await writeCheckHtml([failingCheck()], join(dir, 'check'));
     browser = await chromium.launch({ executablePath: DEFAULT_CHROMIUM, args: [...CHROMIUM_ARGS] });
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -66,8 +74,17 @@ describe.skipIf(!haveChromium)('HTML reports in Chromium', () => {
     page.on('request', (r) => {
       if (r.url() !== url && !r.url().startsWith('data:')) requests.push(r.url().slice(0, 120));
     });
-    await page.goto(url);
-    await page.waitForFunction("document.body.dataset.diagrams !== 'pending'", null, { timeout: 90_000 });
+    // Parsing the inlined Mermaid (5.5 MB) takes a second on an idle machine and much longer on a
+    // loaded one: wait for the page's own signal, with a deadline, rather than the load event.
+    await page.goto(url, { waitUntil: 'commit', timeout: DEADLINE });
+    await page.waitForFunction(
+      () => {
+        const state = (globalThis as unknown as PageGlobals).document.body?.dataset.diagrams;
+        return state !== undefined && state !== 'pending';
+      },
+      null,
+      { timeout: DEADLINE },
+    );
     return { page, errors, requests };
   }
 
@@ -100,7 +117,7 @@ describe.skipIf(!haveChromium)('HTML reports in Chromium', () => {
     try {
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
-      expect(await page.evaluate('document.body.dataset.diagrams')).toBe('rendered');
+      expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body?.dataset.diagrams)).toBe('rendered');
       expect(await page.locator('.verdict').textContent()).toBe('PASSED');
       expectAllRendered(await diagrams(page), ['coverage-server', 'coverage-port', 'coverage-path', 'coverage-single', 'coverage-mirror']);
       // Every labelled arrow of the coverage diagrams was found and coloured, taken or not.
@@ -114,7 +131,7 @@ describe.skipIf(!haveChromium)('HTML reports in Chromium', () => {
     } finally {
       await page.close();
     }
-  }, 120_000);
+  }, 240_000);
 
   it('shows the failures of a failing run: rule, path, steps and evidence, with the path drawn', async () => {
     const { page, errors, requests } = await open(pages.failing);
@@ -151,7 +168,7 @@ describe.skipIf(!haveChromium)('HTML reports in Chromium', () => {
     } finally {
       await page.close();
     }
-  }, 120_000);
+  }, 240_000);
 
   it('shows a model violation: the trace drawn and the violating state marked on the machines', async () => {
     const { page, errors, requests } = await open(pages.check);
@@ -174,5 +191,5 @@ describe.skipIf(!haveChromium)('HTML reports in Chromium', () => {
     } finally {
       await page.close();
     }
-  }, 120_000);
+  }, 240_000);
 });
