@@ -1,16 +1,17 @@
 // `sanspec diagrams`: writes the Mermaid sources of the model's diagrams and renders them.
 //
-// Without Chromium the sources are still written, and the command says how to get images. The
-// exit code tells whether what was asked for was done: 0 when the format was left at its
-// default (images are a bonus; the sources are the product), 1 when `--format svg` or `png`
-// was given explicitly and no image could be made (a CI job that asks for images must notice).
+// Without Chromium (or mermaid-cli) the sources are still written, and the command says how to
+// get images. The exit code tells whether what was asked for was done: 0 when the format was
+// left at its default (images are a bonus; the sources are the product), 1 when `--format svg`
+// or `png` was given explicitly and no image could be made (a CI job that asks for images must
+// notice).
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { match } from 'ts-pattern';
 import { errorBody } from '../../contracts/error.js';
 import { generateDiagrams } from './generate-diagrams.js';
-import { DEFAULT_CHROMIUM, hasChromium, RenderError, renderDiagrams } from './render-diagrams.js';
+import { DEFAULT_CHROMIUM, RenderError, renderDiagrams, renderProblem } from './render-diagrams.js';
 
 /** What the command writes: sources only, or sources and images. */
 export type DiagramFormat = 'mmd' | 'svg' | 'png';
@@ -61,9 +62,9 @@ export interface DiagramsResult {
   warning?: string;
 }
 
-const noBrowser = (chromium: string) =>
-  `no Chromium at ${chromium}, so only the Mermaid sources were written. For SVG or PNG images install ` +
-  "Debian's chromium package (apt-get install chromium) and run `sanspec diagrams` again, or paste the .mmd " +
+/** The warning when no image can be made: why, and how to get images anyway. */
+const noImages = (problem: string) =>
+  `${problem}: only the Mermaid sources were written. For images, run \`sanspec diagrams\` again once it is there, or paste the .mmd ` +
   'files into any Mermaid renderer (GitHub and GitLab render them in Markdown).';
 
 /** Runs the command; resolves to the exit code. */
@@ -87,10 +88,11 @@ async function run(options: DiagramsOptions, io: CommandIo = processIo): Promise
   say(`wrote ${sources.length} Mermaid sources to ${out}/: ${diagrams.map((d) => `${d.name}.mmd`).join(', ')}`);
   if (format === 'mmd') return finish(result, options, io, 0);
 
-  if (!hasChromium(chromium)) {
-    result.warning = noBrowser(chromium);
+  const problem = renderProblem(chromium);
+  if (problem) {
+    result.warning = noImages(problem);
     const demanded = options.format !== undefined;
-    if (demanded) return fail('SANSPEC_NO_BROWSER', `--format ${format} needs a browser: ${result.warning}`, result, options, io);
+    if (demanded) return fail('SANSPEC_NO_BROWSER', `--format ${format} cannot be rendered here: ${result.warning}`, result, options, io);
     if (!options.json) io.stderr(`sanspec: warning: ${result.warning}\n`);
     return finish(result, options, io, 0);
   }

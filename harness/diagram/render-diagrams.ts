@@ -5,6 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagram } from './types.js';
@@ -59,9 +60,23 @@ export class RenderError extends Error {
   }
 }
 
-/** Whether a Chromium executable is there. */
-export function hasChromium(chromium = DEFAULT_CHROMIUM): boolean {
-  return existsSync(chromium);
+/**
+ * Why images cannot be rendered here, or null when they can: Chromium must be installed, and
+ * mermaid-cli with puppeteer (development dependencies of sanspec) must be resolvable.
+ */
+export function renderProblem(chromium = DEFAULT_CHROMIUM): string | null {
+  if (!existsSync(chromium)) {
+    return `no Chromium at ${chromium} (install Debian's chromium package: apt-get install chromium)`;
+  }
+  const require = createRequire(import.meta.url);
+  for (const pkg of ['@mermaid-js/mermaid-cli', 'puppeteer']) {
+    try {
+      require.resolve(pkg);
+    } catch {
+      return `the ${pkg} package is not installed (it comes with the development dependencies: npm install --include=dev)`;
+    }
+  }
+  return null;
 }
 
 /** Options of rendering. */
