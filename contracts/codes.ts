@@ -145,6 +145,10 @@ export const codes = {
   SANSPEC_ADAPTER_FAILED: error('the adapter could not perform an action or report status (not a refusal)'),
   SANSPEC_BAD_STATUS: error('the system under test reported a status that does not match the CF-2 schema'),
   SANSPEC_INTERRUPTED: error('the run was interrupted (SIGINT or SIGTERM); everything it started was released'),
+  SANSPEC_NO_BROWSER: error(
+    'images were asked for but cannot be rendered here: no Chromium, or no mermaid-cli (the message says which, and how to install it)',
+  ),
+  SANSPEC_RENDER_FAILED: error('Mermaid could not render a diagram; the message names the diagram and has the renderer output'),
 } as const satisfies Record<string, CodeInfo>;
 
 /** A stable code. */

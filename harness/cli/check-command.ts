@@ -4,6 +4,7 @@ import { namedTopologies, TopologyError } from '../../models/topology.js';
 import type { Topology } from '../../models/types.js';
 import { checkModel } from '../check/check-model.js';
 import { formatReport } from '../check/format.js';
+import { writeCheckHtml } from '../report/write-check-html.js';
 import { UsageError, type CommandSpec } from './args.js';
 
 /** A topology by name (`default`, `three-servers`, `ups`) or from a JSON file. */
@@ -32,7 +33,7 @@ export const checkCommand: CommandSpec = {
   name: 'check',
   summary:
     'Explores every reachable state of the server-group model and checks its safety properties in every state and transition, and that every state can be repaired. Exit code 1 on a violation.',
-  usage: 'sanspec check [--topology NAME|FILE]... [--json]',
+  usage: 'sanspec check [--topology NAME|FILE]... [--json] [--report DIR]',
   options: {
     topology: {
       type: 'string',
@@ -41,6 +42,11 @@ export const checkCommand: CommandSpec = {
       description: `topology to check: ${Object.keys(namedTopologies).join(', ')}, or a JSON file (default: all named)`,
     },
     json: { type: 'boolean', description: 'print the reports as JSON' },
+    report: {
+      type: 'string',
+      value: 'DIR',
+      description: 'also write DIR/report.html: each violation drawn (trace and machines), self-contained',
+    },
     help: { type: 'boolean', description: 'show this help' },
   },
   async run(values) {
@@ -64,6 +70,10 @@ export const checkCommand: CommandSpec = {
       if (!values.json) process.stdout.write(`${formatReport(report)}\n\n`);
     }
     if (values.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+    if (typeof values.report === 'string') {
+      const file = await writeCheckHtml(reports, values.report, { topologies });
+      if (!values.json) process.stdout.write(`report written to ${file}\n`);
+    }
     const violations = reports.reduce((n, r) => n + r.violations.length, 0);
     if (!values.json) process.stdout.write(violations === 0 ? 'no violations\n' : `${violations} violation(s)\n`);
     return violations === 0 ? 0 : 1;

@@ -1,0 +1,34 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { generateDiagrams } from '../../../../harness/diagram/generate-diagrams.js';
+import { recordedHash, sourceHash } from '../../../../harness/diagram/render-diagrams.js';
+
+const dir = 'docs/diagrams';
+const regenerate =
+  'docs/diagrams is out of date with models/: regenerate it with `sanspec diagrams --out docs/diagrams` ' +
+  "(until the command is wired into the CLI: npx tsx -e \"import('./harness/diagram/index.ts').then((m) => m.diagramsCommand.run({ out: 'docs/diagrams' }))\")";
+
+describe('docs/diagrams', () => {
+  const diagrams = generateDiagrams();
+  const files = readdirSync(dir).sort();
+
+  it('holds exactly the sources generated from the current models', () => {
+    expect(
+      files.filter((f) => f.endsWith('.mmd')),
+      regenerate,
+    ).toEqual(diagrams.map((d) => `${d.name}.mmd`).sort());
+    for (const d of diagrams) expect(readFileSync(`${dir}/${d.name}.mmd`, 'utf8'), `${d.name}.mmd: ${regenerate}`).toBe(d.source);
+  });
+
+  it('holds an SVG for each source, rendered from that very source', () => {
+    expect(
+      files.filter((f) => f.endsWith('.svg')),
+      regenerate,
+    ).toEqual(diagrams.map((d) => `${d.name}.svg`).sort());
+    for (const d of diagrams) {
+      const svg = readFileSync(`${dir}/${d.name}.svg`, 'utf8');
+      expect(recordedHash(svg), `${d.name}.svg was rendered from another source: ${regenerate}`).toBe(sourceHash(d.source));
+      expect(svg).toContain('<svg');
+    }
+  });
+});
