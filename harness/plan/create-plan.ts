@@ -24,7 +24,7 @@ import { statusLine } from '../check/format.js';
 import { componentsGoal, componentTransitions, stateRefusals } from './component-goal.js';
 import { type CoverGoal, statesGoal, transitionPairsGoal, transitionsGoal } from './cover-goal.js';
 import { criterionPrefix, formatCriterion, parseCriterion } from './criterion.js';
-import { depthPaths } from './depth-paths.js';
+import { checkDepth, depthPaths } from './depth-paths.js';
 import { coverGreedily } from './greedy-cover.js';
 import { computeHealRoutes, type HealRoutes } from './heal.js';
 import { uniquePathIds } from './path-id.js';
@@ -82,6 +82,7 @@ export function createPlan(topology: Topology, criterion: Criterion | string, op
   }
 
   const model = createGroupModel(topology);
+  if (c.kind === 'depth') checkDepth(model.alphabet.length, c.k);
   const explored = buildStateGraph(model, { maxStates: options.maxStates });
   const graph = reorderEdges(explored, seededPermutation(model.alphabet.length, seed));
   const heals = computeHealRoutes(graph, statusLine);

@@ -2,7 +2,8 @@
 // prints it as JSON (--json). A programmatic command with typed options, declared as data, for
 // the CLI to wire in; it throws PlanError with a USAGE_* code for options that cannot run.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { namedTopologies, TopologyError, assertTopology } from '../../models/topology.js';
 import type { Topology } from '../../models/types.js';
 import { DEFAULT_MAX_PATH_LENGTH, DEFAULT_SEED, createPlan } from './create-plan.js';
@@ -105,6 +106,12 @@ export const planCommand = {
     const started = performance.now();
     const criterion = parseCriterion(options.criterion ?? 'components');
     const topology = resolveTopology(options.topology ?? DEFAULT_TOPOLOGY);
+    // Before planning, which may take minutes: a plan that cannot be written is not worth making.
+    if (options.out && !existsSync(dirname(resolve(options.out)))) {
+      throw new PlanError('USAGE_BAD_ARGUMENT', `cannot write the plan to ${options.out}: its directory does not exist`, {
+        out: options.out,
+      });
+    }
     const plan = createPlan(topology, criterion, {
       seed: options.seed === undefined ? DEFAULT_SEED : parseInteger('seed', options.seed, 0, 0xffffffff),
       shard: options.shard === undefined ? null : parseShard(options.shard),

@@ -210,11 +210,9 @@ export const specRules: readonly SpecRule[] = [
   },
   {
     ids: ['MIR-3'],
-    why: 'a host write to a mirrored disk while a copy is away or behind is recorded in the change log',
+    why: 'a host write to a mirrored disk while a copy is away or behind (failed redundancy) is recorded in the change log',
     when: (f) =>
-      accepted(f, 'write') &&
-      !!diskBefore(f, vdiskOf(f))?.copies.some((c) => c.dataStatus !== 'upToDate') &&
-      diskBefore(f, vdiskOf(f))?.kind === 'mirrored',
+      accepted(f, 'write') && diskBefore(f, vdiskOf(f))?.kind === 'mirrored' && diskBefore(f, vdiskOf(f))?.status === 'failedRedundancy',
   },
   { ids: ['MIR-4'], why: 'the status or a copy data status of a mirrored disk changes', when: (f) => mirrors(f).length > 0 },
   {
