@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../../../harness/check/format.js';
-import { everyPathIds, pathSpecIds, sortSpecIds, stepSpecIds } from '../../../../harness/plan/spec-ids.js';
+import { everyPathIds, pathSpecIds, sortSpecIds, specRules, stepSpecIds } from '../../../../harness/plan/spec-ids.js';
 import { createGroupModel, type GroupState } from '../../../../models/group.js';
 import { groupStatus } from '../../../../models/status.js';
 import { defaultTopology } from '../../../../models/topology.js';
@@ -76,5 +76,25 @@ describe('SPEC IDs of a step, from what it does', () => {
     expect(ids).toEqual(expect.arrayContaining([...everyPathIds, 'SRV-1', 'SRV-7', 'VD-1', 'VD-2']));
     expect(ids.indexOf('SRV-7')).toBeLessThan(ids.indexOf('PRT-1'));
     expect(ids.at(-1)).toBe('CF-2');
+  });
+});
+
+describe('the SPEC ID table', () => {
+  it('reads the path history only in rules that say so', () => {
+    let state: GroupState = model.initial;
+    const labels = ['write m1', 'flush m1', 'stop s1', 'write m1', 'crash s2', 'powerOn s2', 'start s1', 'start s2', 'recoveryComplete m1'];
+    const none = new Set<string>();
+    const all = new Set(['m1', 'v1', 'v2']);
+    for (const label of labels) {
+      const event = parseEvent(label);
+      const r = model.step(state, event);
+      const facts = { event, refused: r.refusal !== null, before: groupStatus(model, state), after: groupStatus(model, r.state) };
+      for (const rule of specRules.filter((x) => !x.readsHistory)) {
+        expect(rule.when({ ...facts, written: none, flushed: none }), `${rule.ids.join(' ')} on ${label}`).toBe(
+          rule.when({ ...facts, written: all, flushed: all }),
+        );
+      }
+      state = r.state;
+    }
   });
 });
