@@ -230,8 +230,18 @@ export function formatSummary(s: PlanSummary): string {
     ...(c.skipped ?? []).map((u) => `    ${u}`),
     `  planned in ${(s.elapsedMs / 1000).toFixed(1)} s${s.out ? `, written to ${s.out}` : ''}`,
     '',
-    '  SPEC ID  paths',
-    ...Object.entries(s.spec).map(([id, n]) => `  ${id.padEnd(7)}  ${n}`),
+    '  paths per SPEC ID:',
+    ...grid(
+      Object.entries(s.spec).map(([id, n]) => `${id.padEnd(7)}${String(n).padStart(5)}`),
+      5,
+    ).map((row) => `    ${row}`),
   ];
   return lines.join('\n');
+}
+
+/** Cells in rows of `columns`, two spaces apart. */
+function grid(cells: readonly string[], columns: number): string[] {
+  const rows: string[] = [];
+  for (let i = 0; i < cells.length; i += columns) rows.push(cells.slice(i, i + columns).join('  '));
+  return rows;
 }

@@ -318,17 +318,24 @@ function serverOf(f: StepFacts): string | undefined {
 /** Rules that read the path's history (what was written or flushed before); the others depend on the step alone. */
 const historyRules = specRules.filter((r) => r.readsHistory);
 const stepRules = specRules.filter((r) => !r.readsHistory);
-const stepIdsOf = new WeakMap<GroupStatus, WeakMap<GroupStatus, Map<string, string[]>>>();
+/** Step-only IDs by statuses before and after and by event object, refused and accepted apart. */
+const stepIdsOf = new WeakMap<GroupStatus, WeakMap<GroupStatus, [Map<GroupEvent, string[]>, Map<GroupEvent, string[]>]>>();
 
-/** SPEC IDs one step exercises. */
-export function stepSpecIds(f: StepFacts): string[] {
+/** IDs of the step-only rules, computed once per step (the same array for the same step). */
+function stepOnlyIds(f: StepFacts): string[] {
   let byAfter = stepIdsOf.get(f.before);
   if (!byAfter) stepIdsOf.set(f.before, (byAfter = new WeakMap()));
   let byEvent = byAfter.get(f.after);
-  if (!byEvent) byAfter.set(f.after, (byEvent = new Map()));
-  const key = `${f.refused ? '!' : ''}${JSON.stringify(f.event)}`;
-  let ids = byEvent.get(key);
-  if (!ids) byEvent.set(key, (ids = stepRules.filter((r) => r.when(f)).flatMap((r) => r.ids)));
+  if (!byEvent) byAfter.set(f.after, (byEvent = [new Map(), new Map()]));
+  const memo = byEvent[f.refused ? 1 : 0];
+  let ids = memo.get(f.event);
+  if (!ids) memo.set(f.event, (ids = stepRules.filter((r) => r.when(f)).flatMap((r) => r.ids)));
+  return ids;
+}
+
+/** SPEC IDs one step exercises. */
+export function stepSpecIds(f: StepFacts): string[] {
+  const ids = stepOnlyIds(f);
   const history = historyRules.filter((r) => r.when(f)).flatMap((r) => r.ids);
   return history.length === 0 ? ids : [...ids, ...history];
 }
@@ -338,8 +345,15 @@ export function pathSpecIds(steps: Iterable<Omit<StepFacts, 'written' | 'flushed
   const ids = new Set(everyPathIds);
   const written = new Set<string>();
   const flushed = new Set<string>();
+  const seen = new Set<string[]>();
   for (const s of steps) {
-    for (const id of stepSpecIds({ ...s, written, flushed })) ids.add(id);
+    const f = { ...s, written, flushed };
+    const own = stepOnlyIds(f);
+    if (!seen.has(own)) {
+      seen.add(own);
+      for (const id of own) ids.add(id);
+    }
+    for (const r of historyRules) if (!r.ids.every((id) => ids.has(id)) && r.when(f)) for (const id of r.ids) ids.add(id);
     if (!s.refused && s.event.type === 'write') written.add(s.event.vdisk);
     if (!s.refused && s.event.type === 'flush' && written.has(s.event.vdisk)) flushed.add(s.event.vdisk);
   }
