@@ -10,7 +10,8 @@
 //
 // The planner explores the whole composed state space once (state-graph.ts), then:
 // - `components`: plays the seed page's cases (seed-cases.ts), then covers every component
-//   status transition they missed with greedy walks (greedy-cover.ts, component-goal.ts);
+//   status transition and every refusal code they missed with greedy walks (greedy-cover.ts,
+//   component-goal.ts);
 // - `states`, `transitions`, `transition-pairs`: greedy walks over those items (cover-goal.ts);
 // - `depth:K`: every event sequence of length K (depth-paths.ts);
 // - `random:N`: N seeded walks (random-walks.ts).
