@@ -210,7 +210,7 @@ export function summarizePlan(plan: Plan, elapsedMs: number, out?: string): Plan
     steps,
     healSteps: plan.paths.reduce((n, p) => n + p.steps.filter((s) => s.note === 'heal').length, 0),
     meanPathLength: plan.paths.length === 0 ? 0 : Math.round((steps / plan.paths.length) * 10) / 10,
-    longestPath: Math.max(0, ...lengths),
+    longestPath: lengths.reduce((a, b) => Math.max(a, b), 0), // not Math.max(...): big plans have more paths than stack
     coverage: plan.coverage,
     spec: Object.fromEntries(sortSpecIds(counts.keys()).map((id) => [id, counts.get(id)!])),
     elapsedMs: Math.round(elapsedMs),
