@@ -10,7 +10,8 @@
 //
 // The planner explores the whole composed state space once (state-graph.ts), then:
 // - `components`: plays the seed page's cases (seed-cases.ts), then covers every component
-//   status transition they missed with greedy walks (greedy-cover.ts, component-goal.ts);
+//   status transition and every refusal code they missed with greedy walks (greedy-cover.ts,
+//   component-goal.ts);
 // - `states`, `transitions`, `transition-pairs`: greedy walks over those items (cover-goal.ts);
 // - `depth:K`: every event sequence of length K (depth-paths.ts);
 // - `random:N`: N seeded walks (random-walks.ts).
@@ -24,7 +25,7 @@ import { statusLine } from '../check/format.js';
 import { componentsGoal, componentTransitions, stateRefusals } from './component-goal.js';
 import { type CoverGoal, statesGoal, transitionPairsGoal, transitionsGoal } from './cover-goal.js';
 import { criterionPrefix, formatCriterion, parseCriterion } from './criterion.js';
-import { depthPaths } from './depth-paths.js';
+import { checkDepth, depthPaths } from './depth-paths.js';
 import { coverGreedily } from './greedy-cover.js';
 import { computeHealRoutes, type HealRoutes } from './heal.js';
 import { uniquePathIds } from './path-id.js';
@@ -82,6 +83,7 @@ export function createPlan(topology: Topology, criterion: Criterion | string, op
   }
 
   const model = createGroupModel(topology);
+  if (c.kind === 'depth') checkDepth(model.alphabet.length, c.k);
   const explored = buildStateGraph(model, { maxStates: options.maxStates });
   const graph = reorderEdges(explored, seededPermutation(model.alphabet.length, seed));
   const heals = computeHealRoutes(graph, statusLine);

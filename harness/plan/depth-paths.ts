@@ -10,9 +10,8 @@ import type { StateGraph } from './state-graph.js';
 /** Most paths a depth plan may have; the sequences grow as the alphabet size to the power K. */
 export const MAX_DEPTH_PATHS = 250_000;
 
-/** Every event sequence of length k, as paths. */
-export function depthPaths(graph: StateGraph, heals: HealRoutes, k: number): RawPath[] {
-  const a = graph.model.alphabet.length;
+/** Throws USAGE_BAD_ARGUMENT when depth:k over an alphabet of `a` events would plan too many paths. */
+export function checkDepth(a: number, k: number): void {
   const total = a ** k;
   if (total > MAX_DEPTH_PATHS) {
     throw new PlanError(
@@ -21,6 +20,13 @@ export function depthPaths(graph: StateGraph, heals: HealRoutes, k: number): Raw
       { k, alphabet: a, paths: total },
     );
   }
+}
+
+/** Every event sequence of length k, as paths. */
+export function depthPaths(graph: StateGraph, heals: HealRoutes, k: number): RawPath[] {
+  const a = graph.model.alphabet.length;
+  const total = a ** k;
+  checkDepth(a, k);
   const paths: RawPath[] = [];
   const sequence = new Array<number>(k).fill(0);
   for (let n = 0; n < total; n++) {

@@ -2,7 +2,8 @@
 // prints it as JSON (--json). A programmatic command with typed options, declared as data, for
 // the CLI to wire in; it throws PlanError with a USAGE_* code for options that cannot run.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { namedTopologies, TopologyError, assertTopology } from '../../models/topology.js';
 import type { Topology } from '../../models/types.js';
 import { DEFAULT_MAX_PATH_LENGTH, DEFAULT_SEED, createPlan } from './create-plan.js';
@@ -105,6 +106,12 @@ export const planCommand = {
     const started = performance.now();
     const criterion = parseCriterion(options.criterion ?? 'components');
     const topology = resolveTopology(options.topology ?? DEFAULT_TOPOLOGY);
+    // Before planning, which may take minutes: a plan that cannot be written is not worth making.
+    if (options.out && !existsSync(dirname(resolve(options.out)))) {
+      throw new PlanError('USAGE_BAD_ARGUMENT', `cannot write the plan to ${options.out}: its directory does not exist`, {
+        out: options.out,
+      });
+    }
     const plan = createPlan(topology, criterion, {
       seed: options.seed === undefined ? DEFAULT_SEED : parseInteger('seed', options.seed, 0, 0xffffffff),
       shard: options.shard === undefined ? null : parseShard(options.shard),
@@ -203,7 +210,7 @@ export function summarizePlan(plan: Plan, elapsedMs: number, out?: string): Plan
     steps,
     healSteps: plan.paths.reduce((n, p) => n + p.steps.filter((s) => s.note === 'heal').length, 0),
     meanPathLength: plan.paths.length === 0 ? 0 : Math.round((steps / plan.paths.length) * 10) / 10,
-    longestPath: Math.max(0, ...lengths),
+    longestPath: lengths.reduce((a, b) => Math.max(a, b), 0), // not Math.max(...): big plans have more paths than stack
     coverage: plan.coverage,
     spec: Object.fromEntries(sortSpecIds(counts.keys()).map((id) => [id, counts.get(id)!])),
     elapsedMs: Math.round(elapsedMs),
@@ -223,8 +230,18 @@ export function formatSummary(s: PlanSummary): string {
     ...(c.skipped ?? []).map((u) => `    ${u}`),
     `  planned in ${(s.elapsedMs / 1000).toFixed(1)} s${s.out ? `, written to ${s.out}` : ''}`,
     '',
-    '  SPEC ID  paths',
-    ...Object.entries(s.spec).map(([id, n]) => `  ${id.padEnd(7)}  ${n}`),
+    '  paths per SPEC ID:',
+    ...grid(
+      Object.entries(s.spec).map(([id, n]) => `${id.padEnd(7)}${String(n).padStart(5)}`),
+      5,
+    ).map((row) => `    ${row}`),
   ];
   return lines.join('\n');
+}
+
+/** Cells in rows of `columns`, two spaces apart. */
+function grid(cells: readonly string[], columns: number): string[] {
+  const rows: string[] = [];
+  for (let i = 0; i < cells.length; i += columns) rows.push(cells.slice(i, i + columns).join('  '));
+  return rows;
 }

@@ -35,7 +35,8 @@ export const VirtualDiskSpecSchema = Type.Union([
     {
       name: Name,
       kind: Type.Literal('mirrored'),
-      copies: Type.Tuple([Name, Name], { description: 'servers of the copies, preferred first' }),
+      // Two names as an array, not a TypeBox tuple: its `items` array is not draft 2020-12.
+      copies: Type.Array(Name, { minItems: 2, maxItems: 2, description: 'servers of the two copies, preferred first' }),
     },
     { additionalProperties: false },
   ),

@@ -1,5 +1,5 @@
 // `random:N`: N walks over the enabled events, chosen by fast-check from the seed. Each walk is a
-// list of choices drawn by `fc.sample` (length 1 to the length bound); at every step the choice
+// list of choices drawn by `fc.sample` (lengths spread over 1 to the length bound); at every step the choice
 // picks one of the events the model accepts in the current state. The same seed gives the same
 // choices, so the same walks; a failing walk can be shrunk by shortening or lowering its choices.
 
@@ -11,7 +11,7 @@ import type { StateGraph } from './state-graph.js';
 
 /** The walks' choices: for each walk, one number per step. */
 export function walkChoices(seed: number, n: number, maxLength: number): number[][] {
-  return fc.sample(fc.array(fc.nat(), { minLength: 1, maxLength }), { seed, numRuns: n });
+  return fc.sample(fc.array(fc.nat(), { minLength: 1, maxLength, size: 'max' }), { seed, numRuns: n });
 }
 
 /** N seeded random walks over enabled events, each ending with its heal suffix. */

@@ -27,6 +27,8 @@ export interface SpecRule {
   readonly ids: readonly string[];
   /** What the step does, for readers. */
   readonly why: string;
+  /** `when` reads `written` or `flushed`: what the path did before this step. */
+  readonly readsHistory?: boolean;
   readonly when: (f: StepFacts) => boolean;
 }
 
@@ -35,36 +37,45 @@ export const everyPathIds: readonly string[] = ['CF-1', 'CF-2', 'PRT-1', 'DS-1',
 
 type Pair<T> = readonly [before: T, after: T];
 
+// Status entries are shared between states with the same component snapshot: their JSON is computed once.
+const jsonOf = new WeakMap<object, string>();
+const json = (x: object): string => {
+  let j = jsonOf.get(x);
+  if (j === undefined) jsonOf.set(x, (j = JSON.stringify(x)));
+  return j;
+};
+
 /** Entries of one status section that changed, paired. */
-function changed<T>(before: readonly T[], after: readonly T[]): Array<Pair<T>> {
+function changed<T extends object>(before: readonly T[], after: readonly T[]): Array<Pair<T>> {
   const out: Array<Pair<T>> = [];
   before.forEach((b, i) => {
     const a = after[i]!;
-    if (a !== b && JSON.stringify(a) !== JSON.stringify(b)) out.push([b, a]);
+    if (a !== b && json(a) !== json(b)) out.push([b, a]);
   });
   return out;
 }
-/** The changed entries of a step, computed once per step (the rules ask many times). */
+/** The changed entries of a step, computed once per pair of statuses (the rules ask many times, plans repeat steps). */
 interface Changes {
   servers: Array<Pair<ServerStatus>>;
   ports: Array<Pair<PortStatus>>;
   paths: Array<Pair<PathStatus>>;
   disks: Array<Pair<VirtualDiskStatus>>;
 }
-const changesOf = new WeakMap<StepFacts, Changes>();
+const noChanges: Changes = { servers: [], ports: [], paths: [], disks: [] };
+const changesOf = new WeakMap<GroupStatus, WeakMap<GroupStatus, Changes>>();
 function changes(f: StepFacts): Changes {
-  let c = changesOf.get(f);
+  if (f.before === f.after) return noChanges;
+  let byAfter = changesOf.get(f.before);
+  if (!byAfter) changesOf.set(f.before, (byAfter = new WeakMap()));
+  let c = byAfter.get(f.after);
   if (!c) {
-    c =
-      f.before === f.after
-        ? { servers: [], ports: [], paths: [], disks: [] }
-        : {
-            servers: changed(f.before.servers, f.after.servers),
-            ports: changed(f.before.ports, f.after.ports),
-            paths: changed(f.before.paths, f.after.paths),
-            disks: changed(f.before.virtualDisks, f.after.virtualDisks),
-          };
-    changesOf.set(f, c);
+    c = {
+      servers: changed(f.before.servers, f.after.servers),
+      ports: changed(f.before.ports, f.after.ports),
+      paths: changed(f.before.paths, f.after.paths),
+      disks: changed(f.before.virtualDisks, f.after.virtualDisks),
+    };
+    byAfter.set(f.after, c);
   }
   return c;
 }
@@ -189,6 +200,7 @@ export const specRules: readonly SpecRule[] = [
   {
     ids: ['VD-2'],
     why: 'a single disk written earlier comes back online: nothing acknowledged may be lost',
+    readsHistory: true,
     when: (f) => singles(f).some(([b, a]) => b.status !== 'online' && a.status === 'online' && f.written.has(a.name)),
   },
   {
@@ -210,11 +222,9 @@ export const specRules: readonly SpecRule[] = [
   },
   {
     ids: ['MIR-3'],
-    why: 'a host write to a mirrored disk while a copy is away or behind is recorded in the change log',
+    why: 'a host write to a mirrored disk while a copy is away or behind (failed redundancy) is recorded in the change log',
     when: (f) =>
-      accepted(f, 'write') &&
-      !!diskBefore(f, vdiskOf(f))?.copies.some((c) => c.dataStatus !== 'upToDate') &&
-      diskBefore(f, vdiskOf(f))?.kind === 'mirrored',
+      accepted(f, 'write') && diskBefore(f, vdiskOf(f))?.kind === 'mirrored' && diskBefore(f, vdiskOf(f))?.status === 'failedRedundancy',
   },
   { ids: ['MIR-4'], why: 'the status or a copy data status of a mirrored disk changes', when: (f) => mirrors(f).length > 0 },
   {
@@ -235,6 +245,7 @@ export const specRules: readonly SpecRule[] = [
   {
     ids: ['MIR-8'],
     why: 'the last server of a mirrored disk written earlier is stopped: it holds the latest data',
+    readsHistory: true,
     when: (f) => accepted(f, ...stopsGracefully) && mirroredAccessLost(f).some(([b]) => f.written.has(b.name)),
   },
   {
@@ -276,12 +287,14 @@ export const specRules: readonly SpecRule[] = [
   {
     ids: ['DS-3'],
     why: 'a crash hits a server holding a disk that was written and flushed earlier: the flushed writes must survive',
+    readsHistory: true,
     when: (f) =>
       accepted(f, ...crashes) && poweredOff(f).some(([b]) => f.before.virtualDisks.some((v) => f.flushed.has(v.name) && holds(v, b.name))),
   },
   {
     ids: ['DS-6'],
     why: 'a mirrored disk written earlier has both copies up to date: they must be byte-identical',
+    readsHistory: true,
     when: (f) =>
       f.after.virtualDisks.some(
         (v) =>
@@ -302,9 +315,29 @@ function serverOf(f: StepFacts): string | undefined {
   return 'server' in f.event ? f.event.server : undefined;
 }
 
+/** Rules that read the path's history (what was written or flushed before); the others depend on the step alone. */
+const historyRules = specRules.filter((r) => r.readsHistory);
+const stepRules = specRules.filter((r) => !r.readsHistory);
+/** Step-only IDs by statuses before and after and by event object, refused and accepted apart. */
+const stepIdsOf = new WeakMap<GroupStatus, WeakMap<GroupStatus, [Map<GroupEvent, string[]>, Map<GroupEvent, string[]>]>>();
+
+/** IDs of the step-only rules, computed once per step (the same array for the same step). */
+function stepOnlyIds(f: StepFacts): string[] {
+  let byAfter = stepIdsOf.get(f.before);
+  if (!byAfter) stepIdsOf.set(f.before, (byAfter = new WeakMap()));
+  let byEvent = byAfter.get(f.after);
+  if (!byEvent) byAfter.set(f.after, (byEvent = [new Map(), new Map()]));
+  const memo = byEvent[f.refused ? 1 : 0];
+  let ids = memo.get(f.event);
+  if (!ids) memo.set(f.event, (ids = stepRules.filter((r) => r.when(f)).flatMap((r) => r.ids)));
+  return ids;
+}
+
 /** SPEC IDs one step exercises. */
 export function stepSpecIds(f: StepFacts): string[] {
-  return specRules.filter((r) => r.when(f)).flatMap((r) => r.ids);
+  const ids = stepOnlyIds(f);
+  const history = historyRules.filter((r) => r.when(f)).flatMap((r) => r.ids);
+  return history.length === 0 ? ids : [...ids, ...history];
 }
 
 /** Walks a path's steps and collects their SPEC IDs, with the ones every path exercises, in catalogue order. */
@@ -312,8 +345,15 @@ export function pathSpecIds(steps: Iterable<Omit<StepFacts, 'written' | 'flushed
   const ids = new Set(everyPathIds);
   const written = new Set<string>();
   const flushed = new Set<string>();
+  const seen = new Set<string[]>();
   for (const s of steps) {
-    for (const id of stepSpecIds({ ...s, written, flushed })) ids.add(id);
+    const f = { ...s, written, flushed };
+    const own = stepOnlyIds(f);
+    if (!seen.has(own)) {
+      seen.add(own);
+      for (const id of own) ids.add(id);
+    }
+    for (const r of historyRules) if (!r.ids.every((id) => ids.has(id)) && r.when(f)) for (const id of r.ids) ids.add(id);
     if (!s.refused && s.event.type === 'write') written.add(s.event.vdisk);
     if (!s.refused && s.event.type === 'flush' && written.has(s.event.vdisk)) flushed.add(s.event.vdisk);
   }

@@ -7,7 +7,7 @@ import type { GroupEvent, Topology } from '../../models/types.js';
 
 /** How paths are chosen. */
 export type Criterion =
-  /** Every distinct transition of each component's observable status, at least once in context, plus the seed page's cases (default). */
+  /** Every distinct transition of each component's observable status and every refusal, at least once in context, plus the seed page's cases (default). */
   | { readonly kind: 'components' }
   /** Every reachable composed state. */
   | { readonly kind: 'states' }

@@ -119,3 +119,59 @@ export function smallTopology(): Topology {
     exclude: ['setCache', 'restart', 'shutdown'],
   };
 }
+
+const repairTypes = new Set(['powerOn', 'start', 'mainsRestored', 'linkUp', 'recoveryComplete']);
+
+/** Fewest repair events (no Force Mirror Recovery) from a state to a readable one, or -1: breadth-first, independent of the planner. */
+export function repairDistance(model: GroupModel, from: GroupState): number {
+  const repairs = model.alphabet.filter((e) => repairTypes.has(e.type));
+  const seen = new Set([model.key(from)]);
+  let frontier = [from];
+  for (let d = 0; frontier.length > 0; d++) {
+    const next: GroupState[] = [];
+    for (const s of frontier) {
+      if (readableEverywhere(groupStatus(model, s))) return d;
+      for (const e of repairs) {
+        const r = model.step(s, e);
+        if (!r.refusal && !seen.has(model.key(r.state))) {
+          seen.add(model.key(r.state));
+          next.push(r.state);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return -1;
+}
+
+/**
+ * What is wrong with the ends of a plan's paths (empty when nothing): each path must end
+ * readable, with a heal suffix of repairs only, refused nowhere, as short as the fewest repairs,
+ * and forcing a copy only where no repairs alone heal.
+ */
+export function healProblems(plan: Plan): string[] {
+  const model = createGroupModel(plan.topology);
+  const problems: string[] = [];
+  for (const p of plan.paths) {
+    const replayed = replayPath(model, p);
+    const last = replayed.at(-1)!;
+    if (!readableEverywhere(last.after)) problems.push(`${p.id} ends unreadable: ${JSON.stringify(last.after.virtualDisks)}`);
+    const firstHeal = p.steps.findIndex((s) => s.note === 'heal');
+    const heal = firstHeal < 0 ? [] : p.steps.slice(firstHeal);
+    if (!heal.every((s) => s.note === 'heal')) problems.push(`${p.id}: the heal steps are not a suffix`);
+    for (const s of heal) {
+      if (!repairTypes.has(s.event.type) && s.event.type !== 'forceMirrorRecovery')
+        problems.push(`${p.id} heals with ${eventLabel(s.event)}`);
+    }
+    if (replayed.slice(heal.length === 0 ? replayed.length : firstHeal).some((s) => s.refused))
+      problems.push(`${p.id}: a heal step is refused`);
+    const start = heal.length === 0 ? last.afterState : replayed[firstHeal]!.beforeState;
+    const needed = repairDistance(model, start);
+    if (heal.some((s) => s.event.type === 'forceMirrorRecovery')) {
+      if (needed >= 0) problems.push(`${p.id} forces a copy although ${needed} repairs alone heal it`);
+    } else if (heal.length !== needed) {
+      problems.push(`${p.id}: heals in ${heal.length} steps, the fewest repairs are ${needed}`);
+    }
+  }
+  return problems;
+}
