@@ -7,9 +7,12 @@
 // Changed sources hash differently, so they get a fresh bundle and a stale one is never used.
 // Several processes may build at once: each builds into its own temporary directory and renames
 // it into place; rename is atomic, so a bundle directory that exists is complete, and whoever
-// renames second throws its own copy away.
+// renames second throws its own copy away. Synchronous (esbuild's buildSync), because processes
+// are started where nothing can wait (engine/util/engine-process.ts); a build happens once per
+// change of the sources and takes about a second, a look-up in the cache a few milliseconds.
 
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,53 +56,57 @@ export const repositoryRoot = (): string => fileURLToPath(new URL('../../', impo
  * The cache directory: SANSPEC_CACHE_DIR, else node_modules/.cache/sanspec in the repository, else
  * (when that is not writable, e.g. an installation owned by another user) one in the temp dir.
  */
-async function cacheRoot(root: string): Promise<string> {
+function cacheRoot(root: string): string {
   if (process.env.SANSPEC_CACHE_DIR) return process.env.SANSPEC_CACHE_DIR;
   const inRepo = join(root, 'node_modules', '.cache', 'sanspec');
   try {
-    await mkdir(inRepo, { recursive: true });
+    mkdirSync(inRepo, { recursive: true });
     return inRepo;
   } catch {
     return join(tmpdir(), `sanspec-cache-${userInfo().uid}`);
   }
 }
 
-const exists = (path: string) =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
+const exists = (path: string) => {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
-let memo: Promise<EngineBundle> | null = null;
+let memo: EngineBundle | null = null;
 
 /**
  * The bundles of the engine's current sources: from the cache, or built now. Memoized per
  * process (sources do not change under a running process in any way that matters to it).
  */
-export function engineBundle(): Promise<EngineBundle> {
-  memo ??= (async () => {
+export function engineBundle(): EngineBundle {
+  if (memo === null) {
     const root = repositoryRoot();
-    return findOrBuildEngineBundle(root, await cacheRoot(root));
-  })().catch((error: unknown) => {
-    memo = null;
-    throw error;
-  });
+    memo = findOrBuildEngineBundle(root, cacheRoot(root));
+  }
   return memo;
 }
 
+/** esbuild, loaded when a bundle is looked up or built: never by a process started from a bundle. */
+const loadEsbuild = (): typeof import('esbuild') => createRequire(import.meta.url)('esbuild');
+
 /** The bundles of the sources in `root`, from the cache directory `cache` or built into it now (not memoized). */
-export async function findOrBuildEngineBundle(root: string, cache: string): Promise<EngineBundle> {
-  const esbuild = await import('esbuild');
-  const hash = (await sourceHash(root, `esbuild ${esbuild.version}; build ${BUILD_VERSION}`)).slice(0, 20);
+export function findOrBuildEngineBundle(root: string, cache: string): EngineBundle {
+  const esbuild = loadEsbuild();
+  const hash = sourceHash(root, `esbuild ${esbuild.version}; build ${BUILD_VERSION}`).slice(0, 20);
   const dir = join(cache, `engine-${hash}`);
   const entries = Object.fromEntries(Object.keys(ENTRIES).map((e) => [e, join(dir, `${e}.mjs`)])) as Record<EngineEntry, string>;
-  if (await exists(dir)) return { dir, entries, built: false };
+  if (exists(dir)) return { dir, entries, built: false };
 
-  await mkdir(cache, { recursive: true });
+  mkdirSync(cache, { recursive: true });
   const tmp = join(cache, `.tmp-engine-${hash}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   try {
-    const result = await esbuild
-      .build({
+    let result: import('esbuild').BuildResult<{ metafile: true }>;
+    try {
+      result = esbuild.buildSync({
         absWorkingDir: root,
         entryPoints: ENTRIES,
         outdir: tmp,
@@ -108,17 +115,17 @@ export async function findOrBuildEngineBundle(root: string, cache: string): Prom
         platform: 'node',
         format: 'esm',
         target: 'node20',
-        // engine/build/process-command.ts starts sibling bundles when it runs inside one.
+        // engine/util/engine-process.ts starts sibling bundles when it runs inside one.
         define: { SANSPEC_ENGINE_BUNDLED: 'true' },
         // A bundle never builds bundles; the builder stays out of them.
         external: ['esbuild'],
         sourcemap: 'linked',
         metafile: true,
         logLevel: 'silent',
-      })
-      .catch((error: unknown) => {
-        throw new EngineBuildError(`esbuild could not bundle the engine: ${(error as Error).message}`, { cause: error });
       });
+    } catch (error) {
+      throw new EngineBuildError(`esbuild could not bundle the engine: ${(error as Error).message}`, { cause: error });
+    }
     const outside = Object.keys(result.metafile.inputs).filter((input) => !SOURCE_ROOTS.some((r) => input.startsWith(`${r}/`)));
     if (outside.length > 0) {
       throw new EngineBuildError(
@@ -127,31 +134,29 @@ export async function findOrBuildEngineBundle(root: string, cache: string): Prom
       );
     }
     try {
-      await rename(tmp, dir);
+      renameSync(tmp, dir);
     } catch (error) {
       // Another process renamed its build into place first: use that one.
-      if (!(await exists(dir))) throw error;
+      if (!exists(dir)) throw error;
     }
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
   }
-  await pruneStale(cache, dir);
+  pruneStale(cache, dir);
   return { dir, entries, built: true };
 }
 
 /** Removes bundles of other sources older than STALE_MS, and leftovers of interrupted builds. */
-async function pruneStale(cache: string, keep: string): Promise<void> {
+function pruneStale(cache: string, keep: string): void {
   const now = Date.now();
-  for (const name of await readdir(cache).catch(() => [])) {
+  for (const name of readdirSync(cache)) {
     const path = join(cache, name);
     if (path === keep || !(name.startsWith('engine-') || name.startsWith('.tmp-engine-'))) continue;
-    const age =
-      now -
-      (await stat(path).then(
-        (s) => s.mtimeMs,
-        () => now,
-      ));
-    const limit = name.startsWith('.tmp-') ? 3600_000 : STALE_MS;
-    if (age > limit) await rm(path, { recursive: true, force: true }).catch(() => {});
+    try {
+      const age = now - statSync(path).mtimeMs;
+      if (age > (name.startsWith('.tmp-') ? 3600_000 : STALE_MS)) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // removed by another process meanwhile
+    }
   }
 }

@@ -5,7 +5,6 @@ import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { engineProcessArgs } from '../build/process-command.js';
 import { ConfigError, defaultConfigInput, loadGroupConfig } from '../config/load-config.js';
 import type { GroupConfig } from '../config/types.js';
 import type { ServerPorts } from '../server/storage-server.js';
@@ -13,6 +12,7 @@ import type { GroupStatus } from '../status-types.js';
 import { checkLoopSupport, detachLoopDevices } from '../storage/index.js';
 import type { GroupReport } from '../supervisor/supervisor.js';
 import { writeJsonAtomic } from '../util/atomic-file.js';
+import { engineProcessArgs } from '../util/engine-process.js';
 import { ApiError, callJson } from '../util/json-http.js';
 import { releasePorts, reservePorts } from '../util/port-reservation.js';
 
@@ -132,9 +132,8 @@ async function groupUp(args: string[]): Promise<number> {
   await writeJsonAtomic(join(dir, 'ports.json'), await allocatePorts(config, dir));
   await rm(join(dir, 'supervisor.json'), { force: true });
 
-  const entry = await engineProcessArgs('supervisor'); // a bundle (engine/build/): starts in tens of ms
   const log = openSync(join(dir, 'supervisor.log'), 'a');
-  const child = spawn(process.execPath, [...entry, '--dir', dir], {
+  const child = spawn(process.execPath, engineProcessArgs('supervisor', ['--dir', dir]), {
     detached: true,
     stdio: ['ignore', log, log],
   });

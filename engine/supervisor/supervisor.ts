@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { engineProcessArgs } from '../build/process-command.js';
 import type { GroupConfig } from '../config/types.js';
 import { loadServerState, serverPaths } from '../server/persisted-state.js';
 import type { ServerPorts, ServerReport } from '../server/storage-server.js';
 import type { GroupStatus, MirrorLinkStatus } from '../status-types.js';
 import { detachLoopDevices } from '../storage/index.js';
+import { engineProcessArgs } from '../util/engine-process.js';
 import { ApiError, callJson, HttpError } from '../util/json-http.js';
 import { mergeStatus, type OffMachine } from './merge-status.js';
 import { mirrorLinkPairs } from './mirror-links.js';
@@ -83,9 +83,8 @@ export class Supervisor {
     await mkdir(paths.dir, { recursive: true });
     // Whatever a crashed process left attached is released before the machine comes back.
     await this.releaseLoops(name);
-    // A bundle of the server (engine/build/): it starts in tens of milliseconds, not seconds.
-    const args = [...(await engineProcessArgs('server')), '--dir', this.dir, '--name', name, '--ups', m.ups];
     const out = openSync(paths.log, 'a');
+    const args = engineProcessArgs('server', ['--dir', this.dir, '--name', name, '--ups', m.ups]);
     // SANSPEC_CPU_PROF=DIR: servers write V8 CPU profiles there when they exit cleanly (diagnosis).
     const profiles = process.env.SANSPEC_CPU_PROF;
     if (profiles) args.unshift('--cpu-prof', `--cpu-prof-dir=${profiles}`);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findOrBuildEngineBundle, repositoryRoot } from '../../../engine/build/engine-bundle.js';
-import { engineProcessArgs } from '../../../engine/build/process-command.js';
+import { engineProcessArgs } from '../../../engine/util/engine-process.js';
 import { startGroup } from '../../helpers/engine-group.js';
 
 const temps: string[] = [];
@@ -35,24 +35,31 @@ async function usageOf(bundle: string): Promise<{ code: number; stderr: string }
 describe('engine process bundles', () => {
   it('builds racing into one cache make one complete bundle per entry point, and leave no temporary directory', async () => {
     const cache = temp('sanspec-bundle-cache-');
-    const [a, b] = await Promise.all([findOrBuildEngineBundle(repositoryRoot(), cache), findOrBuildEngineBundle(repositoryRoot(), cache)]);
+    // Two processes at once: builds in one process are synchronous.
+    const build = `import { findOrBuildEngineBundle } from ${JSON.stringify(new URL('../../../engine/build/engine-bundle.ts', import.meta.url).href)};
+      process.stdout.write(JSON.stringify(findOrBuildEngineBundle(${JSON.stringify(repositoryRoot())}, ${JSON.stringify(cache)})));`;
+    const run = async () =>
+      JSON.parse(
+        (await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', build])).stdout,
+      ) as ReturnType<typeof findOrBuildEngineBundle>;
+    const [a, b] = await Promise.all([run(), run()]);
     expect(a.dir).toBe(b.dir);
     expect([a.built, b.built]).toContain(true);
     expect(readdirSync(cache)).toEqual([a.dir.slice(cache.length + 1)]);
     expect(await usageOf(a.entries.server)).toMatchObject({ code: 2, stderr: expect.stringContaining('usage') });
     expect(await usageOf(a.entries.supervisor)).toMatchObject({ code: 2, stderr: expect.stringContaining('usage') });
     // Found, not rebuilt, the next time.
-    expect(await findOrBuildEngineBundle(repositoryRoot(), cache)).toMatchObject({ dir: a.dir, built: false });
+    expect(findOrBuildEngineBundle(repositoryRoot(), cache)).toMatchObject({ dir: a.dir, built: false });
   });
 
   it('a changed source gets a bundle of its own', async () => {
     const root = temp('sanspec-bundle-root-');
     for (const dir of ['engine', 'contracts']) cpSync(join(repositoryRoot(), dir), join(root, dir), { recursive: true });
     const cache = temp('sanspec-bundle-cache-');
-    const before = await findOrBuildEngineBundle(root, cache);
+    const before = findOrBuildEngineBundle(root, cache);
     const file = join(root, 'engine', 'server', 'main.ts');
     writeFileSync(file, `${readFileSync(file, 'utf8')}\nlog('changed');\n`);
-    const after = await findOrBuildEngineBundle(root, cache);
+    const after = findOrBuildEngineBundle(root, cache);
     expect(after.dir).not.toBe(before.dir);
     expect(after.built).toBe(true);
     expect(readFileSync(after.entries.server, 'utf8')).toContain('changed');
@@ -60,10 +67,14 @@ describe('engine process bundles', () => {
   });
 
   it('SANSPEC_ENGINE_FROM_SOURCES=1 starts processes from the TypeScript sources through tsx', async () => {
-    const fromSources = await engineProcessArgs('server', { SANSPEC_ENGINE_FROM_SOURCES: '1' });
+    const fromSources = engineProcessArgs('server', ['--name', 's1'], { SANSPEC_ENGINE_FROM_SOURCES: '1' });
     expect(fromSources[0]).toBe('--import');
-    expect(fromSources.at(-1)).toMatch(/engine\/server\/main\.ts$/);
-    expect(await engineProcessArgs('server', {})).toEqual([expect.stringMatching(/engine-[0-9a-f]+\/server\.mjs$/)]);
+    expect(fromSources.slice(2)).toEqual([expect.stringMatching(/engine\/server\/main\.ts$/), '--name', 's1']);
+    expect(engineProcessArgs('server', ['--name', 's1'], {})).toEqual([
+      expect.stringMatching(/engine-[0-9a-f]+\/server\.mjs$/),
+      '--name',
+      's1',
+    ]);
   });
 
   it("`sanspec group up` starts the group's supervisor and servers from the bundles", async () => {
