@@ -2,15 +2,26 @@
 // system under test, with positional reads, for byte comparisons of copies (DS-6) and cache
 // probes. The file is opened read-only and closed by `close()`.
 
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { AdapterError, type CopyReader } from '../types.js';
 
-/** Opens `path` for reading; `size` defaults to the file's size (a block device reports 0: pass it). */
+/** Opens `path` for reading; `size` defaults to the file's size, or the block device's. */
 export async function openFileCopyReader(path: string, size?: number): Promise<CopyReader> {
   const handle = await open(path, 'r').catch((error: unknown) => {
     throw new AdapterError(`cannot open the copy's backend ${path}: ${(error as Error).message}`, { path });
   });
-  const bytes = size ?? (await handle.stat()).size;
+  const stat = await handle.stat();
+  // A block device's size is in sysfs, in 512-byte sectors (stat reports 0).
+  const bytes =
+    size ??
+    (stat.isBlockDevice()
+      ? Number(
+          await readFile(
+            `/sys/dev/block/${Math.floor(stat.rdev / 256) & 0xfff}:${(stat.rdev & 0xff) | ((stat.rdev >> 12) & 0xfff00)}/size`,
+            'utf8',
+          ),
+        ) * 512
+      : stat.size);
   return {
     size: bytes,
     async read(offset, length) {
