@@ -2,7 +2,7 @@
 // servers driven by shell scripts. Its events answer as the model says, its status is the model's
 // prediction in the CF-2 shape, hosts do I/O, and close leaves no nbdkit behind.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -145,6 +145,28 @@ describe.skipIf(missing.length > 0)('command adapter: the nbdkit group example',
     expect(nbdkitsOf(join(workDir, 'system'))).toEqual([]);
     expect(readdirSync(join(workDir, 'system', 'run')).filter((f) => f.endsWith('.sock') || f.endsWith('.pid'))).toEqual([]);
     await system.close(); // idempotent
+  });
+
+  it('close ends every nbdkit, also one whose pid file was lost, and when open fails after starting servers', async () => {
+    const { system, workDir } = await open();
+    rmSync(join(workDir, 'system', 'run', 's1.pid'));
+    expect(nbdkitsOf(join(workDir, 'system'))).toHaveLength(2);
+    await system.close();
+    expect(nbdkitsOf(join(workDir, 'system'))).toEqual([]);
+
+    // A manifest whose open starts every server and then fails.
+    const dir = mkdtempSync(join(tmpdir(), 'sanspec-nbdkit-'));
+    dirs.push(dir);
+    const manifest = JSON.parse(readFileSync(join(example, 'manifest.json'), 'utf8'));
+    manifest.open = `${join(example, 'open.sh')} {dir} {topology} && echo 'then it failed' >&2 && exit 7`;
+    manifest.close = `${join(example, 'close.sh')} {dir}`;
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const failing = await commandAdapterFromFile(join(dir, 'manifest.json'));
+    await expect(failing.open(topology, { workDir: join(dir, 'work') })).rejects.toMatchObject({
+      code: 'SANSPEC_ADAPTER_FAILED',
+      details: { open: { exitCode: 7, stderr: expect.stringContaining('then it failed') }, close: { exitCode: 0 } },
+    });
+    expect(nbdkitsOf(join(dir, 'work', 'system'))).toEqual([]);
   });
 
   it('a topology with a mirrored disk is refused by open, which leaves nothing behind', async () => {
