@@ -114,7 +114,7 @@ describe.skipIf(missing.length > 0)('command adapter: the nbdkit group example',
     } finally {
       await system.close();
     }
-  });
+  }, 120_000);
 
   it('VD-1, VD-2 hosts read back what they wrote, across a stop and start; a stopped server refuses I/O within the timeout; copy readers read the files', async () => {
     const { system, workDir } = await open();
@@ -145,7 +145,7 @@ describe.skipIf(missing.length > 0)('command adapter: the nbdkit group example',
     expect(nbdkitsOf(join(workDir, 'system'))).toEqual([]);
     expect(readdirSync(join(workDir, 'system', 'run')).filter((f) => f.endsWith('.sock') || f.endsWith('.pid'))).toEqual([]);
     await system.close(); // idempotent
-  });
+  }, 120_000);
 
   it('close ends every nbdkit, also one whose pid file was lost, and when open fails after starting servers', async () => {
     const { system, workDir } = await open();
@@ -167,7 +167,7 @@ describe.skipIf(missing.length > 0)('command adapter: the nbdkit group example',
       details: { open: { exitCode: 7, stderr: expect.stringContaining('then it failed') }, close: { exitCode: 0 } },
     });
     expect(nbdkitsOf(join(dir, 'work', 'system'))).toEqual([]);
-  });
+  }, 120_000);
 
   it('a topology with a mirrored disk is refused by open, which leaves nothing behind', async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'sanspec-nbdkit-'));
