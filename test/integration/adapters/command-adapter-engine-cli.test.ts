@@ -1,10 +1,11 @@
 // The command adapter against the engine's own command line: examples/engine-cli, the worked
 // example of a manifest. It opens a group from a topology, performs and refuses events with the
 // engine's codes, reports CF-2 status, serves I/O across a failover, and closes cleanly.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandAdapterFromFile } from '../../../adapters/command/index.js';
@@ -26,7 +27,11 @@ if (!jq) console.warn('skipping the engine CLI example: jq is not installed');
 
 describe.skipIf(!jq)('command adapter: the engine CLI example', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'sanspec-engine-cli-'));
-  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    // A test that timed out may have left the group up.
+    await promisify(execFile)(join(dirname(manifest), 'sanspec'), ['group', 'down', '--dir', join(workDir, 'system')]).catch(() => {});
+    rmSync(workDir, { recursive: true, force: true });
+  });
 
   it('MIR-2, MIR-7 opens a group from a topology, refuses with the engine codes, serves I/O across a failover, and closes leaving nothing', async () => {
     const adapter = await commandAdapterFromFile(manifest);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandAdapterFromFile } from '../../../adapters/command/index.js';
+import type { SystemUnderTest } from '../../../adapters/types.js';
 import { createGroupModel, type GroupState } from '../../../models/group.js';
 import { groupStatus } from '../../../models/status.js';
 import type { GroupEvent, Topology } from '../../../models/types.js';
@@ -43,13 +44,18 @@ function nbdkitsOf(dir: string): number[] {
 
 describe.skipIf(missing.length > 0)('command adapter: the nbdkit group example', () => {
   const dirs: string[] = [];
+  // Every system opened, closed again at the end: a test that timed out may have left one open.
+  const opened: Array<Promise<SystemUnderTest>> = [];
   const open = async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'sanspec-nbdkit-'));
     dirs.push(workDir);
     const adapter = await commandAdapterFromFile(join(example, 'manifest.json'));
-    return { adapter, workDir, system: await adapter.open(topology, { workDir }) };
+    const system = adapter.open(topology, { workDir });
+    opened.push(system);
+    return { adapter, workDir, system: await system };
   };
-  afterAll(() => {
+  afterAll(async () => {
+    await Promise.allSettled(opened.map(async (s) => (await s).close()));
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
