@@ -2,6 +2,7 @@
 // Each section replaces only its own part of the file, so sections can be rerun alone.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { adapterSection } from './adapter-section.js';
 import { engineSection } from './engine-section.js';
 import { machineLine } from './machine.js';
 import { mirrorSection } from './mirror-section.js';
@@ -11,6 +12,7 @@ const sections: Record<string, () => Promise<string>> = {
   model: modelSection,
   engine: engineSection,
   mirror: mirrorSection,
+  adapter: adapterSection,
 };
 
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true } } });

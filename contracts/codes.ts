@@ -83,6 +83,7 @@ export const codes = {
   ENGINE_SERVER_NOT_READY: error('a server process did not answer in time after power-on'),
   ENGINE_NO_FREE_PORTS: error('no free TCP ports in the configured range for the group'),
   ENGINE_BAD_PORT_RANGE: error('SANSPEC_PORT_RANGE is not LO-HI within 1024-65535'),
+  ENGINE_BUILD_FAILED: error("the engine's process bundles could not be built; the message has the bundler's errors"),
   ENGINE_FAULTS_DISABLED: error('a fault switch was asked for without the test-only setting that allows fault switches'),
 
   // Storage backends.

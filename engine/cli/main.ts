@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, defaultConfigInput, loadGroupConfig } from '../config/load-config.js';
 import type { GroupConfig } from '../config/types.js';
@@ -13,6 +12,7 @@ import type { GroupStatus } from '../status-types.js';
 import { checkLoopSupport, detachLoopDevices } from '../storage/index.js';
 import type { GroupReport } from '../supervisor/supervisor.js';
 import { writeJsonAtomic } from '../util/atomic-file.js';
+import { engineProcessArgs } from '../util/engine-process.js';
 import { ApiError, callJson } from '../util/json-http.js';
 import { releasePorts, reservePorts } from '../util/port-reservation.js';
 
@@ -133,8 +133,7 @@ async function groupUp(args: string[]): Promise<number> {
   await rm(join(dir, 'supervisor.json'), { force: true });
 
   const log = openSync(join(dir, 'supervisor.log'), 'a');
-  const entry = fileURLToPath(new URL('../supervisor/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), entry, '--dir', dir], {
+  const child = spawn(process.execPath, engineProcessArgs('supervisor', ['--dir', dir]), {
     detached: true,
     stdio: ['ignore', log, log],
   });

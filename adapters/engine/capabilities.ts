@@ -1,0 +1,41 @@
+// What an engine group can do as a system under test, and why the rest is left out.
+
+import type { GroupEventType } from '../../models/types.js';
+import type { Capabilities } from '../types.js';
+
+/** Every event `apply()` performs on an engine group. */
+export const engineEvents: readonly GroupEventType[] = [
+  'stop',
+  'start',
+  'shutdown',
+  'restart',
+  'crash',
+  'siteCrash',
+  'powerOn',
+  'setCache',
+  'onBattery',
+  'mainsRestored',
+  'batteryLow',
+  'forceMirrorRecovery',
+  'linkDown',
+  'linkUp',
+];
+
+/** The engine's capabilities (the same for every topology: it supports all of the model's). */
+export function engineCapabilities(): Capabilities {
+  return {
+    events: engineEvents,
+    hostIo: true,
+    mirroredDisks: true,
+    copyReader: true,
+    cacheProbe: true,
+    holdsRecovery: false,
+    reasons: {
+      holdsRecovery: 'the engine starts a mirror recovery as soon as the copies meet and runs it to the end; it has no command to hold one',
+      recoveryComplete: 'the engine completes recoveries by itself (holdsRecovery is false): the runner waits for them',
+      autoRestartWindowElapsed:
+        "the engine counts automatic restarts in a wall-clock window (autoRestartWindowSeconds, 1 s at least) kept in each server's " +
+        'persisted state and, while it runs, in its memory; no command ends the window early',
+    },
+  };
+}

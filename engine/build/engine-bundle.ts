@@ -1,0 +1,162 @@
+// The engine's process entry points (the storage server and the supervisor) bundled to plain
+// JavaScript, so that a process starts in tens of milliseconds instead of the second or two the
+// TypeScript loader takes to compile its sources at every start.
+//
+// Bundles are built on demand with esbuild into a cache directory named after a hash of the
+// sources (source-hash.ts): `node_modules/.cache/sanspec/engine-<hash>/{server,supervisor}.mjs`.
+// Changed sources hash differently, so they get a fresh bundle and a stale one is never used.
+// Several processes may build at once: each builds into its own temporary directory and renames
+// it into place; rename is atomic, so a bundle directory that exists is complete, and whoever
+// renames second throws its own copy away. Synchronous (esbuild's buildSync), because processes
+// are started where nothing can wait (engine/util/engine-process.ts); a build happens once per
+// change of the sources and takes about a second, a look-up in the cache a few milliseconds.
+
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SOURCE_ROOTS, sourceHash } from './source-hash.js';
+
+/** The entry points, by bundle name. */
+const ENTRIES = { server: 'engine/server/main.ts', supervisor: 'engine/supervisor/main.ts' } as const;
+
+/** A process of the engine that is started from a bundle. */
+export type EngineEntry = keyof typeof ENTRIES;
+
+/** Bumped whenever the build settings below change, so that bundles built with older ones are not used. */
+const BUILD_VERSION = 1;
+
+/** Bundles of other sources are removed once they are this old (a group started from one may still be up). */
+const STALE_MS = 24 * 3600_000;
+
+/** Where the bundles of the current sources are. */
+export interface EngineBundle {
+  /** The cache directory of this source hash. */
+  readonly dir: string;
+  /** The bundle of each entry point. */
+  readonly entries: Readonly<Record<EngineEntry, string>>;
+  /** Whether this call built it (false: it was in the cache). */
+  readonly built: boolean;
+}
+
+/** The bundles could not be built. */
+export class EngineBuildError extends Error {
+  readonly code = 'ENGINE_BUILD_FAILED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineBuildError';
+  }
+}
+
+/** The repository root, from this file's place in it (engine/build/). */
+export const repositoryRoot = (): string => fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The cache directory: SANSPEC_CACHE_DIR, else node_modules/.cache/sanspec in the repository, else
+ * (when that is not writable, e.g. an installation owned by another user) one in the temp dir.
+ */
+function cacheRoot(root: string): string {
+  if (process.env.SANSPEC_CACHE_DIR) return process.env.SANSPEC_CACHE_DIR;
+  const inRepo = join(root, 'node_modules', '.cache', 'sanspec');
+  try {
+    mkdirSync(inRepo, { recursive: true });
+    return inRepo;
+  } catch {
+    return join(tmpdir(), `sanspec-cache-${userInfo().uid}`);
+  }
+}
+
+const exists = (path: string) => {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+let memo: EngineBundle | null = null;
+
+/**
+ * The bundles of the engine's current sources: from the cache, or built now. Memoized per
+ * process (sources do not change under a running process in any way that matters to it).
+ */
+export function engineBundle(): EngineBundle {
+  if (memo === null) {
+    const root = repositoryRoot();
+    memo = findOrBuildEngineBundle(root, cacheRoot(root));
+  }
+  return memo;
+}
+
+/** esbuild, loaded when a bundle is looked up or built: never by a process started from a bundle. */
+const loadEsbuild = (): typeof import('esbuild') => createRequire(import.meta.url)('esbuild');
+
+/** The bundles of the sources in `root`, from the cache directory `cache` or built into it now (not memoized). */
+export function findOrBuildEngineBundle(root: string, cache: string): EngineBundle {
+  const esbuild = loadEsbuild();
+  const hash = sourceHash(root, `esbuild ${esbuild.version}; build ${BUILD_VERSION}`).slice(0, 20);
+  const dir = join(cache, `engine-${hash}`);
+  const entries = Object.fromEntries(Object.keys(ENTRIES).map((e) => [e, join(dir, `${e}.mjs`)])) as Record<EngineEntry, string>;
+  if (exists(dir)) return { dir, entries, built: false };
+
+  mkdirSync(cache, { recursive: true });
+  const tmp = join(cache, `.tmp-engine-${hash}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  try {
+    let result: import('esbuild').BuildResult<{ metafile: true }>;
+    try {
+      result = esbuild.buildSync({
+        absWorkingDir: root,
+        entryPoints: ENTRIES,
+        outdir: tmp,
+        outExtension: { '.js': '.mjs' },
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        // engine/util/engine-process.ts starts sibling bundles when it runs inside one.
+        define: { SANSPEC_ENGINE_BUNDLED: 'true' },
+        // A bundle never builds bundles; the builder stays out of them.
+        external: ['esbuild'],
+        sourcemap: 'linked',
+        metafile: true,
+        logLevel: 'silent',
+      });
+    } catch (error) {
+      throw new EngineBuildError(`esbuild could not bundle the engine: ${(error as Error).message}`, { cause: error });
+    }
+    const outside = Object.keys(result.metafile.inputs).filter((input) => !SOURCE_ROOTS.some((r) => input.startsWith(`${r}/`)));
+    if (outside.length > 0) {
+      throw new EngineBuildError(
+        `the engine's bundles include files outside the hashed source roots (${SOURCE_ROOTS.join(', ')}): ${outside.join(', ')}; ` +
+          'add their directory to SOURCE_ROOTS in engine/build/source-hash.ts so that a change to them rebuilds the bundles',
+      );
+    }
+    try {
+      renameSync(tmp, dir);
+    } catch (error) {
+      // Another process renamed its build into place first: use that one.
+      if (!exists(dir)) throw error;
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  pruneStale(cache, dir);
+  return { dir, entries, built: true };
+}
+
+/** Removes bundles of other sources older than STALE_MS, and leftovers of interrupted builds. */
+function pruneStale(cache: string, keep: string): void {
+  const now = Date.now();
+  for (const name of readdirSync(cache)) {
+    const path = join(cache, name);
+    if (path === keep || !(name.startsWith('engine-') || name.startsWith('.tmp-engine-'))) continue;
+    try {
+      const age = now - statSync(path).mtimeMs;
+      if (age > (name.startsWith('.tmp-') ? 3600_000 : STALE_MS)) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // removed by another process meanwhile
+    }
+  }
+}
