@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { GroupConfig } from '../config/types.js';
 import { loadServerState, serverPaths } from '../server/persisted-state.js';
 import type { ServerPorts, ServerReport } from '../server/storage-server.js';
-import type { GroupStatus, MirrorLinkStatus } from '../status-types.js';
+import type { GroupStatus, MirrorLinkStatus } from '../../contracts/status.js';
 import { detachLoopDevices } from '../storage/index.js';
+import { engineProcessArgs } from '../util/engine-process.js';
 import { ApiError, callJson, HttpError } from '../util/json-http.js';
 import { mergeStatus, type OffMachine } from './merge-status.js';
 import { mirrorLinkPairs } from './mirror-links.js';
@@ -21,9 +21,6 @@ interface Machine {
   /** The supervisor itself ends the process (shutdown, crash): its exit is expected. */
   ending: boolean;
 }
-
-const serverEntry = fileURLToPath(new URL('../server/main.ts', import.meta.url));
-const tsxLoader = import.meta.resolve('tsx');
 
 /** Full group status plus operator details per running server. */
 export interface GroupReport {
@@ -87,7 +84,7 @@ export class Supervisor {
     // Whatever a crashed process left attached is released before the machine comes back.
     await this.releaseLoops(name);
     const out = openSync(paths.log, 'a');
-    const args = ['--import', tsxLoader, serverEntry, '--dir', this.dir, '--name', name, '--ups', m.ups];
+    const args = engineProcessArgs('server', ['--dir', this.dir, '--name', name, '--ups', m.ups]);
     // SANSPEC_CPU_PROF=DIR: servers write V8 CPU profiles there when they exit cleanly (diagnosis).
     const profiles = process.env.SANSPEC_CPU_PROF;
     if (profiles) args.unshift('--cpu-prof', `--cpu-prof-dir=${profiles}`);

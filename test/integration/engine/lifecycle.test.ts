@@ -284,6 +284,7 @@ describe('engine robustness', () => {
       );
       const r = await sanspec(['group', 'up', '--dir', join(dir, 'g'), '--config', join(dir, 'c.json')]);
       expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^sanspec: ENGINE_BAD_CONFIG: invalid configuration/);
       expect(r.stderr).toMatch(/servers\[0\]\.cache\.mode: must be one of writeBack, writeThrough \(got "fast"\)/);
       expect(r.stderr).toMatch(/virtualDisks\[0\]\.server: no server named "s3"/);
       expect(() => readFileSync(join(dir, 'g', 'supervisor.json'))).toThrow();
