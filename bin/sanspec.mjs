@@ -3,6 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
+await import('../engine/util/typebox-from-cjs.mjs');
 // `sanspec check | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -11,7 +11,17 @@ const entryFiles: Record<EngineEntry, string> = {
   server: '../server/main.ts',
 };
 
-/** Arguments for `node` (process.execPath) that run `entry` with `args`: TypeScript through tsx's loader. */
+/**
+ * Arguments for `node` (process.execPath) that run `entry` with `args`: TypeScript through tsx's
+ * loader, with TypeBox from its CommonJS build (typebox-from-cjs.mjs says why).
+ */
 export function engineProcessArgs(entry: EngineEntry, args: readonly string[]): string[] {
-  return ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL(entryFiles[entry], import.meta.url)), ...args];
+  return [
+    '--import',
+    import.meta.resolve('tsx'),
+    '--import',
+    new URL('./typebox-from-cjs.mjs', import.meta.url).href,
+    fileURLToPath(new URL(entryFiles[entry], import.meta.url)),
+    ...args,
+  ];
 }
