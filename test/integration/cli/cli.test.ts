@@ -167,5 +167,5 @@ describe('sanspec: one command line', () => {
     for (const name of names) expect(help.stdout).toMatch(new RegExp(`^ {2}${name}\\b`, 'm'));
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stdout)).toMatchObject({ error: { code: 'USAGE_BAD_ARGUMENT' } });
-  });
+  }, 60_000);
 });

@@ -68,7 +68,7 @@ describe('engine commands through bin/sanspec.mjs', () => {
         { name: 's2', state: 'stopped' },
       ],
     });
-  });
+  }, 90_000);
 
   it('after the supervisor is SIGKILLed, status reports the servers still running and says to run group down, which ends them', async () => {
     const supervisor = supervisorPid(g.dir)!;
@@ -110,7 +110,7 @@ describe('engine commands through bin/sanspec.mjs', () => {
     const after = await g.cli('status', '--json');
     expect(after.code).toBe(1);
     expect(json(after.stdout)).toMatchObject({ error: { code: 'ENGINE_NO_GROUP' } });
-  });
+  }, 90_000);
 });
 
 describe('group up interrupted', () => {
