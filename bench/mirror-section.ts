@@ -40,7 +40,7 @@ async function startGroup(root: string, cleanup: Cleanup): Promise<Group> {
     await run(process.execPath, [SANSPEC, 'group', 'down', '--dir', dir], { timeoutMs: 240_000 });
   });
   const up = await run(process.execPath, [SANSPEC, 'group', 'up', '--dir', dir, '--config', config, '--json'], { timeoutMs: 120_000 });
-  const url = (JSON.parse(up.stdout) as { supervisor: string }).supervisor;
+  const url = (JSON.parse(up.stdout) as { supervisorUrl: string }).supervisorUrl;
   const ports = JSON.parse(readFileSync(join(dir, 'ports.json'), 'utf8')) as Record<string, { ports: Record<string, number> }>;
   const call = async (method: string, path: string) => {
     const res = await fetch(`${url}${path}`, {

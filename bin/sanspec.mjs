@@ -1,17 +1,16 @@
 #!/usr/bin/env node
-// The sanspec command line. Sources are TypeScript, run through tsx's loader.
+// The sanspec command line (bin/app.ts). Sources are TypeScript, run through tsx's loader.
 import { register } from 'tsx/esm/api';
 
 register();
+await import('../engine/util/typebox-from-cjs.mjs');
 // `sanspec check | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
-// Engine commands (the storage server group) and toolkit commands (model, harness) live apart:
-// the engine imports nothing from the toolkit.
-const engineCommands = new Set(['group', 'server', 'status', 'link', 'site', 'mirror']);
-const args = process.argv.slice(2);
-const entry = engineCommands.has(args[0]) ? '../engine/cli/main.ts' : '../harness/cli/main.ts';
-const { main } = await import(new URL(entry, import.meta.url).href);
-process.exitCode = await main(args);
+const [{ runCli }, { sanspecApp }] = await Promise.all([
+  import(new URL('../contracts/cli.ts', import.meta.url).href),
+  import(new URL('./app.ts', import.meta.url).href),
+]);
+process.exitCode = await runCli(sanspecApp, process.argv.slice(2));

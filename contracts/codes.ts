@@ -72,12 +72,17 @@ export const codes = {
   API_BAD_REQUEST: error('the request body or parameters are invalid; the message names the field'),
   API_NOT_FOUND: error('no such route'),
   API_INTERNAL: error('the API failed unexpectedly; the message says how'),
+  API_NO_ANSWER: error('a management or supervisor API could not be reached, or did not answer within the timeout'),
+  API_BAD_REPLY: error(
+    'a management or supervisor API answered something that is not JSON or not the error shape with a code of this catalogue',
+  ),
 
   // The engine: groups and server processes.
   ENGINE_BAD_CONFIG: error('the group configuration is invalid; the message names every bad field'),
   ENGINE_NO_GROUP: error('no group is up in the directory'),
   ENGINE_GROUP_UP: error('a group is already up in the directory'),
   ENGINE_GROUP_FAILED: error('the group did not come up; the message has the supervisor log'),
+  ENGINE_INTERRUPTED: error('group up was interrupted (SIGINT, SIGTERM or an aborted signal); everything it had started was ended'),
   ENGINE_NOT_RESPONDING: error("the group's supervisor process is gone or does not answer, but server processes of the group still run"),
   ENGINE_SERVER_DIED: error('a server process exited while powering on'),
   ENGINE_SERVER_NOT_READY: error('a server process did not answer in time after power-on'),
@@ -150,6 +155,7 @@ export const codes = {
     'images were asked for but cannot be rendered here: no Chromium, or no mermaid-cli (the message says which, and how to install it)',
   ),
   SANSPEC_RENDER_FAILED: error('Mermaid could not render a diagram; the message names the diagram and has the renderer output'),
+  SANSPEC_INTERNAL: error('a command failed unexpectedly (a bug in sanspec); the message has the stack trace'),
 } as const satisfies Record<string, CodeInfo>;
 
 /** A stable code. */

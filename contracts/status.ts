@@ -7,7 +7,19 @@
 
 import { type Static, Type } from '@sinclair/typebox';
 
-const Name = Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$', description: 'a lowercase name: letters, digits and "-"' });
+/** The name of a server, host or virtual disk. */
+export const NameSchema = Type.String({
+  pattern: '^[a-z][a-z0-9-]{0,31}$',
+  description: 'a lowercase name of letters, digits and "-", starting with a letter, at most 32 characters',
+});
+const Name = NameSchema;
+
+/**
+ * A pair of names, typed [string, string]. As a plain array of exactly two: TypeBox's Tuple is
+ * written in draft-07 form (`items` as a list), which draft 2020-12 validators reject.
+ */
+export const NamePairSchema = (description: string) =>
+  Type.Unsafe<[string, string]>(Type.Array(Name, { minItems: 2, maxItems: 2, description }));
 const Lit = <T extends string>(values: readonly T[], description: string) =>
   Type.Union(
     values.map((v) => Type.Literal(v)),
@@ -146,11 +158,7 @@ export type VirtualDiskStatus = Static<typeof VirtualDiskStatusSchema>;
 /** The mirror link between two servers that share mirrored virtual disks. */
 export const MirrorLinkStatusSchema = Type.Object(
   {
-    // Two names as a plain bounded array: TypeBox's Tuple writes draft-07 `items: [...]`, which a
-    // draft 2020-12 validator rejects; the static type stays a pair.
-    servers: Type.Unsafe<[string, string]>(
-      Type.Array(Name, { minItems: 2, maxItems: 2, description: 'the two servers, in topology order' }),
-    ),
+    servers: NamePairSchema('the two servers, in topology order'),
     up: Type.Boolean({ description: 'link up (MIR-13)' }),
   },
   { additionalProperties: false },

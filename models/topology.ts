@@ -1,3 +1,6 @@
+import type { Code } from '../contracts/codes.js';
+import { type FieldProblem, formatProblems, schemaProblems } from '../contracts/validate.js';
+import { TopologySchema } from './topology-schema.js';
 import type { PortSpec, ServerSpec, Topology } from './types.js';
 
 /** The ports every server has by default: FE, mirror and BE (SPEC.md, default topology). */
@@ -80,86 +83,98 @@ export const namedTopologies: Record<string, () => Topology> = {
   conformance: conformanceTopology,
 };
 
-/** A problem found in a topology: where it is and what is wrong. */
-export interface TopologyProblem {
-  /** JSON path of the offending field, e.g. `servers[1].ports[0].roles`. */
-  field: string;
-  /** What is wrong with it. */
-  problem: string;
-}
+/** A problem found in a topology: where it is (`servers[1].ports[0].roles`) and what is wrong. */
+export type TopologyProblem = FieldProblem;
 
 /** Thrown for an invalid topology; carries every problem found. */
 export class TopologyError extends Error {
-  readonly code = 'SANSPEC_BAD_TOPOLOGY';
+  readonly code = 'SANSPEC_BAD_TOPOLOGY' satisfies Code;
   constructor(readonly problems: TopologyProblem[]) {
-    super(`invalid topology:\n${problems.map((p) => `  ${p.field}: ${p.problem}`).join('\n')}`);
+    super(`invalid topology:\n${formatProblems(problems)}`);
+  }
+
+  /** Evidence for the error shape: every bad field. */
+  get details(): { problems: TopologyProblem[] } {
+    return { problems: this.problems };
   }
 }
 
-const NAME = /^[a-z][a-z0-9-]{0,31}$/;
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-/** Checks a topology; returns every problem found (empty when valid). */
-export function topologyProblems(t: Topology): TopologyProblem[] {
+/**
+ * What the schema cannot say: names used twice, a server without a front-end port, Target Only
+ * on a port that cannot be, disks naming servers that do not exist. Reads the input defensively:
+ * it runs on invalid input too, so that one pass reports every problem.
+ */
+function semanticProblems(t: Obj): TopologyProblem[] {
   const problems: TopologyProblem[] = [];
   const bad = (field: string, problem: string) => problems.push({ field, problem });
   const names = new Set<string>();
-  const checkName = (field: string, name: unknown) => {
-    if (typeof name !== 'string' || !NAME.test(name)) {
-      bad(field, `must be a lowercase name of letters, digits and '-' (got ${JSON.stringify(name)})`);
-    } else if (names.has(name)) {
-      bad(field, `name ${JSON.stringify(name)} is used twice`);
-    } else {
-      names.add(name);
-    }
+  const unique = (field: string, name: unknown) => {
+    if (typeof name !== 'string') return;
+    if (names.has(name)) bad(field, `name ${JSON.stringify(name)} is used twice`);
+    names.add(name);
   };
-  if (!Array.isArray(t.servers) || t.servers.length < 2) bad('servers', 'a group needs at least 2 servers');
   const servers = new Set<string>();
-  (t.servers ?? []).forEach((s, i) => {
-    checkName(`servers[${i}].name`, s.name);
-    servers.add(s.name);
-    if (!Number.isInteger(s.autoRestartAttempts) || s.autoRestartAttempts < 0 || s.autoRestartAttempts > 3) {
-      bad(`servers[${i}].autoRestartAttempts`, 'must be an integer from 0 to 3');
-    }
+  list(t.servers).forEach((s, i) => {
+    if (!isObj(s)) return;
+    unique(`servers[${i}].name`, s.name);
+    if (typeof s.name === 'string') servers.add(s.name);
     const ports = new Set<string>();
-    let frontEnds = 0;
-    (s.ports ?? []).forEach((p, j) => {
-      if (ports.has(p.name)) bad(`servers[${i}].ports[${j}].name`, `port ${p.name} is used twice on ${s.name}`);
-      ports.add(p.name);
-      if (!Array.isArray(p.roles) || p.roles.length === 0) bad(`servers[${i}].ports[${j}].roles`, 'needs at least one role');
-      if (p.roles?.includes('frontEnd')) frontEnds++;
-      if (p.targetOnly && (!p.roles?.includes('mirror') || p.roles.includes('backEnd'))) {
+    list(s.ports).forEach((p, j) => {
+      if (!isObj(p)) return;
+      if (typeof p.name === 'string' && ports.has(p.name))
+        bad(`servers[${i}].ports[${j}].name`, `port ${p.name} is used twice on ${String(s.name)}`);
+      if (typeof p.name === 'string') ports.add(p.name);
+      const roles = list(p.roles);
+      if (p.targetOnly === true && (!roles.includes('mirror') || roles.includes('backEnd'))) {
         bad(`servers[${i}].ports[${j}].targetOnly`, 'only a mirror port without the back-end role can be set to Target Only');
       }
     });
-    if (frontEnds === 0) bad(`servers[${i}].ports`, `server ${s.name} has no front-end port; hosts could not reach it`);
+    if (Array.isArray(s.ports) && !s.ports.some((p) => isObj(p) && list(p.roles).includes('frontEnd'))) {
+      bad(`servers[${i}].ports`, `server ${String(s.name)} has no front-end port; hosts could not reach it`);
+    }
   });
-  if (!Array.isArray(t.hosts) || t.hosts.length === 0) bad('hosts', 'needs at least one host');
-  (t.hosts ?? []).forEach((h, i) => {
-    checkName(`hosts[${i}]`, h);
+  list(t.hosts).forEach((h, i) => {
+    unique(`hosts[${i}]`, h);
   });
-  (t.virtualDisks ?? []).forEach((v, i) => {
-    checkName(`virtualDisks[${i}].name`, v.name);
+  const server = (field: string, s: unknown) => {
+    if (typeof s === 'string' && !servers.has(s)) bad(field, `no server named ${JSON.stringify(s)}`);
+  };
+  list(t.virtualDisks).forEach((v, i) => {
+    if (!isObj(v)) return;
+    const f = `virtualDisks[${i}]`;
+    unique(`${f}.name`, v.name);
     if (v.kind === 'single') {
-      if (!servers.has(v.server)) bad(`virtualDisks[${i}].server`, `no server named ${JSON.stringify(v.server)}`);
+      if (v.server === undefined) bad(`${f}.server`, 'a single virtual disk names the server that holds it');
+      server(`${f}.server`, v.server);
     } else if (v.kind === 'mirrored') {
       if (!Array.isArray(v.copies) || v.copies.length !== 2) {
-        bad(`virtualDisks[${i}].copies`, 'a mirrored virtual disk has exactly two copies');
+        bad(`${f}.copies`, 'a mirrored virtual disk has exactly two copies');
       } else {
         v.copies.forEach((c, j) => {
-          if (!servers.has(c)) bad(`virtualDisks[${i}].copies[${j}]`, `no server named ${JSON.stringify(c)}`);
+          server(`${f}.copies[${j}]`, c);
         });
-        if (v.copies[0] === v.copies[1]) bad(`virtualDisks[${i}].copies`, 'the two copies must be on different servers');
+        if (v.copies[0] === v.copies[1]) bad(`${f}.copies`, 'the two copies must be on different servers');
       }
-    } else {
-      bad(`virtualDisks[${i}].kind`, `must be "single" or "mirrored" (got ${JSON.stringify((v as { kind: unknown }).kind)})`);
     }
   });
   return problems;
 }
 
+/** Checks a topology (a Topology, or anything read from a JSON file); returns every problem found (empty when valid). */
+export function topologyProblems(t: unknown): TopologyProblem[] {
+  const problems = schemaProblems(TopologySchema, t);
+  const known = new Set(problems.map((p) => p.field));
+  for (const p of isObj(t) ? semanticProblems(t) : []) if (!known.has(p.field)) problems.push(p);
+  return problems;
+}
+
 /** Throws a TopologyError naming every problem unless the topology is valid. */
-export function assertTopology(t: Topology): Topology {
+export function assertTopology(t: unknown): Topology {
   const problems = topologyProblems(t);
   if (problems.length > 0) throw new TopologyError(problems);
-  return t;
+  return t as Topology;
 }

@@ -176,7 +176,12 @@ export class ServerMirrors implements MirrorService {
         handler: async (body) => {
           const { peer, cut } = (body ?? {}) as { peer?: string; cut?: boolean };
           if (typeof peer !== 'string' || typeof cut !== 'boolean')
-            throw new HttpError(400, 'BAD_LINK_REQUEST', 'give {"peer": "s2", "cut": true|false}');
+            throw new HttpError(400, 'API_BAD_REQUEST', 'invalid mirror link request: give {"peer": "s2", "cut": true|false}', {
+              problems: [
+                { field: 'peer', problem: 'must be a server name' },
+                { field: 'cut', problem: 'must be true or false' },
+              ],
+            });
           if (cut) this.cut.add(peer);
           else this.cut.delete(peer);
           this.links.get(peer)?.cut(cut);
@@ -190,13 +195,13 @@ export class ServerMirrors implements MirrorService {
           const vdisk = ((body ?? {}) as { vdisk?: string }).vdisk;
           const volume = typeof vdisk === 'string' ? this.volumes.get(vdisk) : undefined;
           if (!volume) {
-            if (this.server.running) throw new HttpError(404, 'MIR_UNKNOWN_DISK', `${this.me} holds no copy of ${JSON.stringify(vdisk)}`);
+            if (this.server.running) throw new HttpError(404, 'GROUP_UNKNOWN_NAME', `${this.me} holds no copy of ${JSON.stringify(vdisk)}`);
             throw new HttpError(409, 'MIR_COPY_SERVER_DOWN', `${this.me} is not running; start it first`);
           }
           try {
             await volume.force();
           } catch (error) {
-            if (error instanceof MirrorRefusal) throw new HttpError(409, error.code, error.message);
+            if (error instanceof MirrorRefusal) throw HttpError.of(409, error.code, error.message);
             throw error;
           }
           return { ok: true };

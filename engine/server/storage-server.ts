@@ -1,9 +1,10 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RefusalCode } from '../../contracts/codes.js';
 import { disksOn, portMode } from '../config/load-config.js';
 import type { CacheSettings, GroupConfig, PortConfig, ServerConfig, VirtualDiskConfig } from '../config/types.js';
 import { createNbdServer, formatNbdUri, type NbdExport, type NbdServer } from '../nbd/index.js';
-import type { Alua, PathStatus, PortStatus, ServerStatus, VirtualDiskStatus } from '../status-types.js';
+import type { Alua, PathStatus, PortStatus, ServerStatus, VirtualDiskStatus } from '../../contracts/status.js';
 import { openBackend, WriteBackCache, type CacheStats, type StorageBackend } from '../storage/index.js';
 import type { BlockDevice } from '../types.js';
 import type { Route } from '../util/json-http.js';
@@ -12,7 +13,7 @@ import { loadServerState, saveServerState, serverPaths, type PersistedServerStat
 /** A command that does not apply in the current state (SRV-12), with the model's stable code. */
 export class RefusedError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: RefusalCode,
     message: string,
   ) {
     super(message);

@@ -4,9 +4,10 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadGroupConfig } from '../config/load-config.js';
+import { CacheBodySchema, ForceBodySchema, UpsBodySchema } from '../server/api-bodies.js';
 import type { ServerPorts } from '../server/storage-server.js';
 import { writeJsonAtomic } from '../util/atomic-file.js';
-import { HttpError, serveJson, type Route } from '../util/json-http.js';
+import { HttpError, parseBody, serveJson, type Route } from '../util/json-http.js';
 import { Supervisor } from './supervisor.js';
 
 const { values } = parseArgs({ options: { dir: { type: 'string' } } });
@@ -21,21 +22,15 @@ const ports = JSON.parse(await readFile(join(dir, 'ports.json'), 'utf8')) as Rec
 const supervisor = new Supervisor(dir, config, ports, log);
 const runtimeFile = join(dir, 'supervisor.json');
 
-type Obj = Record<string, unknown>;
-const actions: Record<string, (name: string, body: Obj) => Promise<unknown>> = {
+const actions: Record<string, (name: string, body: unknown) => Promise<unknown>> = {
   'power-on': (name) => supervisor.powerOn(name),
   crash: (name) => supervisor.crash(name),
   shutdown: (name) => supervisor.shutdown(name),
   restart: (name) => supervisor.restart(name),
   stop: (name) => supervisor.serverCommand(name, '/stop'),
   start: (name) => supervisor.serverCommand(name, '/start'),
-  cache: (name, body) => supervisor.serverCommand(name, '/cache', body),
-  ups: (name, body) => {
-    const event = body.event;
-    if (event !== 'battery' && event !== 'mains' && event !== 'low')
-      throw new HttpError(400, 'BAD_UPS_EVENT', 'event must be battery, mains or low');
-    return supervisor.ups(name, event);
-  },
+  cache: (name, body) => supervisor.serverCommand(name, '/cache', parseBody(CacheBodySchema, body, 'cache settings')),
+  ups: async (name, body) => supervisor.ups(name, parseBody(UpsBodySchema, body, 'UPS event').event),
 };
 
 let ending = false;
@@ -56,10 +51,9 @@ const routes: Route[] = [
     method: 'POST',
     path: '/servers/:name/:action',
     handler: async (body, params) => {
-      const action = actions[params.action!];
-      if (!action)
-        throw new HttpError(404, 'ENGINE_UNKNOWN_ACTION', `unknown action ${params.action}; use ${Object.keys(actions).join(', ')}`);
-      await action(params.name!, (body ?? {}) as Obj);
+      const action = Object.hasOwn(actions, params.action!) ? actions[params.action!] : undefined;
+      if (!action) throw new HttpError(404, 'API_NOT_FOUND', `no server action ${params.action}; use ${Object.keys(actions).join(', ')}`);
+      await action(params.name!, body ?? {});
       return { ok: true };
     },
   },
@@ -73,8 +67,7 @@ const routes: Route[] = [
     method: 'POST',
     path: '/mirror/:vdisk/force',
     handler: async (body, params) => {
-      const copy = ((body ?? {}) as Obj).copy;
-      if (typeof copy !== 'string') throw new HttpError(400, 'BAD_FORCE_REQUEST', 'name the copy to bring online: {"copy": "s2"}');
+      const { copy } = parseBody(ForceBodySchema, body, 'force request (name the copy to bring online: {"copy": "s2"})');
       await supervisor.forceMirrorRecovery(params.vdisk!, copy);
       return { ok: true };
     },
@@ -83,7 +76,8 @@ const routes: Route[] = [
     method: 'POST',
     path: '/links/:a/:b/:action',
     handler: async (_body, params) => {
-      if (params.action !== 'cut' && params.action !== 'restore') throw new HttpError(404, 'ENGINE_UNKNOWN_ACTION', 'use cut or restore');
+      if (params.action !== 'cut' && params.action !== 'restore')
+        throw new HttpError(404, 'API_NOT_FOUND', `no link action ${params.action}; use cut or restore`);
       await supervisor.setLink(params.a!, params.b!, params.action === 'restore');
       return { ok: true };
     },

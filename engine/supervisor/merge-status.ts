@@ -2,7 +2,7 @@ import { disksOn, portMode } from '../config/load-config.js';
 import type { GroupConfig } from '../config/types.js';
 import type { PersistedServerState } from '../server/persisted-state.js';
 import type { ServerReport } from '../server/storage-server.js';
-import type { GroupStatus, MirrorLinkStatus, ServerStatus, VirtualDiskStatus } from '../status-types.js';
+import type { GroupStatus, MirrorLinkStatus, ServerStatus, VirtualDiskStatus } from '../../contracts/status.js';
 
 /** What the supervisor knows of a machine that is powered off. */
 export interface OffMachine {

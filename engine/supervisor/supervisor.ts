@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { GroupConfig } from '../config/types.js';
 import { loadServerState, serverPaths } from '../server/persisted-state.js';
 import type { ServerPorts, ServerReport } from '../server/storage-server.js';
-import type { GroupStatus, MirrorLinkStatus } from '../status-types.js';
+import type { GroupStatus, MirrorLinkStatus } from '../../contracts/status.js';
 import { detachLoopDevices } from '../storage/index.js';
 import { engineProcessArgs } from '../util/engine-process.js';
 import { ApiError, callJson, HttpError } from '../util/json-http.js';

@@ -33,6 +33,14 @@ export const fromSourcesRequested = (env: NodeJS.ProcessEnv = process.env): bool
 export function engineProcessArgs(entry: EngineEntry, args: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
   if (runningFromBundle()) return [fileURLToPath(new URL(`./${entry}.mjs`, import.meta.url)), ...args];
   if (fromSourcesRequested(env))
-    return ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL(entryFiles[entry], import.meta.url)), ...args];
+    return [
+      '--import',
+      import.meta.resolve('tsx'),
+      // TypeBox from its CommonJS build: half a second less CPU per process through tsx (typebox-from-cjs.mjs says why).
+      '--import',
+      new URL('./typebox-from-cjs.mjs', import.meta.url).href,
+      fileURLToPath(new URL(entryFiles[entry], import.meta.url)),
+      ...args,
+    ];
   return [engineBundle().entries[entry], ...args];
 }

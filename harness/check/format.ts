@@ -1,25 +1,33 @@
+import { match, P } from 'ts-pattern';
 import type { GroupEvent, GroupStatus } from '../../models/types.js';
 import type { CheckReport, Violation } from '../types.js';
 
-/** A short label for an event, as an operator would type it. */
+/** A short label for an event, as an operator would type it (`parseEvent` reads it back). */
 export function eventLabel(e: GroupEvent): string {
-  switch (e.type) {
-    case 'siteCrash':
-      return 'siteCrash';
-    case 'setCache':
-      return `setCache ${e.server} ${e.mode}`;
-    case 'forceMirrorRecovery':
-      return `forceMirrorRecovery ${e.vdisk} --copy ${e.copy}`;
-    case 'linkDown':
-    case 'linkUp':
-      return `${e.type} ${e.servers.join('-')}`;
-    case 'write':
-    case 'flush':
-    case 'recoveryComplete':
-      return `${e.type} ${e.vdisk}`;
-    default:
-      return `${e.type} ${e.server}`;
-  }
+  return match(e)
+    .with({ type: 'siteCrash' }, () => 'siteCrash')
+    .with({ type: 'setCache' }, (x) => `setCache ${x.server} ${x.mode}`)
+    .with({ type: 'forceMirrorRecovery' }, (x) => `forceMirrorRecovery ${x.vdisk} --copy ${x.copy}`)
+    .with({ type: P.union('linkDown', 'linkUp') }, (x) => `${x.type} ${x.servers.join('-')}`)
+    .with({ type: P.union('write', 'flush', 'recoveryComplete') }, (x) => `${x.type} ${x.vdisk}`)
+    .with(
+      {
+        type: P.union(
+          'stop',
+          'start',
+          'shutdown',
+          'restart',
+          'crash',
+          'powerOn',
+          'onBattery',
+          'mainsRestored',
+          'batteryLow',
+          'autoRestartWindowElapsed',
+        ),
+      },
+      (x) => `${x.type} ${x.server}`,
+    )
+    .exhaustive();
 }
 
 const short: Record<string, string> = {

@@ -1,18 +1,21 @@
+// `sanspec check`: explores every reachable state of the model and checks its properties.
 import { readFileSync } from 'node:fs';
-import { createGroupModel, type GroupModel } from '../../models/group.js';
-import { namedTopologies, TopologyError } from '../../models/topology.js';
+import { defineCommand, usageError } from '../../contracts/cli.js';
+import { CheckOutputSchema } from '../../contracts/cli-output.js';
+import type { CheckReport } from '../types.js';
+import { assertTopology, namedTopologies, TopologyError } from '../../models/topology.js';
 import type { Topology } from '../../models/types.js';
-import { checkModel } from '../check/check-model.js';
-import { formatReport } from '../check/format.js';
-import { writeCheckHtml } from '../report/write-check-html.js';
-import { UsageError, type CommandSpec } from './args.js';
 
-/** A topology by name (`default`, `three-servers`, `ups`) or from a JSON file. */
+/**
+ * A topology by name (`default`, `three-servers`, `ups`, ...) or from a JSON file. A name that is
+ * neither is a usage error; a file that does not hold a valid topology is SANSPEC_BAD_TOPOLOGY,
+ * naming every bad field.
+ */
 export function loadTopology(nameOrFile: string): Topology {
-  const named = namedTopologies[nameOrFile];
+  const named = Object.hasOwn(namedTopologies, nameOrFile) ? namedTopologies[nameOrFile] : undefined;
   if (named) return named();
   if (!nameOrFile.endsWith('.json')) {
-    throw new UsageError(
+    throw usageError(
       `unknown topology ${JSON.stringify(nameOrFile)}: use one of ${Object.keys(namedTopologies).join(', ')}, or a .json file`,
     );
   }
@@ -20,62 +23,66 @@ export function loadTopology(nameOrFile: string): Topology {
   try {
     text = readFileSync(nameOrFile, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read topology file ${nameOrFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw usageError(`cannot read topology file ${nameOrFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as Topology;
+    parsed = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`topology file ${nameOrFile} is not valid JSON: ${(error as Error).message}`);
+    throw new TopologyError([{ field: '(root)', problem: `${nameOrFile} is not valid JSON: ${(error as Error).message}` }]);
   }
+  return assertTopology(parsed);
 }
 
-export const checkCommand: CommandSpec = {
+export const checkCommand = defineCommand({
   name: 'check',
-  summary:
-    'Explores every reachable state of the server-group model and checks its safety properties in every state and transition, and that every state can be repaired. Exit code 1 on a violation.',
-  usage: 'sanspec check [--topology NAME|FILE]... [--json] [--report DIR]',
-  options: {
-    topology: {
-      type: 'string',
-      multiple: true,
-      value: 'NAME|FILE',
-      description: `topology to check: ${Object.keys(namedTopologies).join(', ')}, or a JSON file (default: all named)`,
+  summary: 'explore every reachable state of the model and check its safety properties (exit 1 on a violation)',
+  description:
+    'Explores every reachable state of the server-group model and checks its safety properties in every state and ' +
+    'transition, and that every state can be repaired. Prints, per topology, the states, transitions and properties ' +
+    'checked; for a violation, the shortest trace to it step by step. Exit code 1 on a violation.',
+  options: [
+    {
+      name: 'topology',
+      value: 'name-or-file',
+      repeatable: true,
+      description: `a topology to check: ${Object.keys(namedTopologies).join(', ')}, or a JSON file (default: every named one)`,
     },
-    json: { type: 'boolean', description: 'print the reports as JSON' },
-    report: {
-      type: 'string',
-      value: 'DIR',
-      description: 'also write DIR/report.html: each violation drawn (trace and machines), self-contained',
+    {
+      name: 'report',
+      value: 'dir',
+      description: 'also write DIR/report.html: each violation drawn (trace as a sequence diagram, states on the machines), self-contained',
     },
-    help: { type: 'boolean', description: 'show this help' },
-  },
-  async run(values) {
-    const names = (values.topology as string[] | undefined) ?? Object.keys(namedTopologies);
-    const topologies = names.map(loadTopology);
-    const progress = process.stderr.isTTY && !values.json;
-    const reports = [];
-    for (const topology of topologies) {
-      let model: GroupModel;
-      try {
-        model = createGroupModel(topology);
-      } catch (error) {
-        if (error instanceof TopologyError) throw new UsageError(error.message);
-        throw error;
-      }
-      const report = checkModel(model, {
-        onProgress: progress ? (n) => process.stderr.write(`\r  exploring ${topology.name}: ${n} states`) : undefined,
-      });
-      if (progress) process.stderr.write('\r\x1b[K');
+  ],
+  examples: [
+    { command: 'sanspec check', description: 'every named topology' },
+    { command: 'sanspec check --topology default --topology ups', description: 'two of them' },
+    { command: 'sanspec check --topology my-group.json --json', description: 'a topology of your own; the reports as JSON' },
+  ],
+  output: CheckOutputSchema,
+  async action({ options }, io) {
+    // The model and the checker load when the command runs, not for `sanspec --help` or engine commands.
+    const [{ createGroupModel }, { checkModel }, { formatReport }] = await Promise.all([
+      import('../../models/group.js'),
+      import('../check/check-model.js'),
+      import('../check/format.js'),
+    ]);
+    const names = options.topology.length > 0 ? options.topology : Object.keys(namedTopologies);
+    const models = names.map((name) => createGroupModel(loadTopology(name)));
+    const reports: CheckReport[] = [];
+    for (const model of models) {
+      const report = checkModel(model, { onProgress: (n) => io.progress(`  exploring ${model.topology.name}: ${n} states`) });
+      io.progress('');
       reports.push(report);
-      if (!values.json) process.stdout.write(`${formatReport(report)}\n\n`);
+      io.say(`${formatReport(report)}\n`);
     }
-    if (values.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
-    if (typeof values.report === 'string') {
-      const file = await writeCheckHtml(reports, values.report, { topologies });
-      if (!values.json) process.stdout.write(`report written to ${file}\n`);
+    if (options.report !== undefined) {
+      const { writeCheckHtml } = await import('../report/write-check-html.js');
+      const file = await writeCheckHtml(reports, options.report, { topologies: models.map((m) => m.topology) });
+      io.note(`report written to ${file}`);
     }
     const violations = reports.reduce((n, r) => n + r.violations.length, 0);
-    if (!values.json) process.stdout.write(violations === 0 ? 'no violations\n' : `${violations} violation(s)\n`);
+    io.result(reports, violations === 0 ? 'no violations' : `${violations} violation(s)`);
     return violations === 0 ? 0 : 1;
   },
-};
+});

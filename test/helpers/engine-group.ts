@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { GroupStatus } from '../../engine/status-types.js';
+import type { GroupUpOutput } from '../../contracts/cli-output.js';
+import type { GroupStatus } from '../../contracts/status.js';
 import { checkLoopSupport, listLoopDevices } from '../../engine/storage/index.js';
 import type { GroupReport } from '../../engine/supervisor/supervisor.js';
 import { callJson, ApiError } from '../../engine/util/json-http.js';
@@ -39,6 +40,8 @@ export async function loopUnavailable(): Promise<string | null> {
 
 export interface EngineGroup {
   dir: string;
+  /** What `group up --json` printed. */
+  up: GroupUpOutput;
   /** Supervisor API base URL. */
   url: string;
   /** The group status (CF-2). */
@@ -81,14 +84,15 @@ export async function startGroup(options: { config?: unknown; backend?: 'file' |
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`group up failed (${up.code}): ${up.stderr}${up.stdout}`);
   }
-  const summary = JSON.parse(up.stdout) as { supervisor: string };
+  const summary = JSON.parse(up.stdout) as GroupUpOutput;
   const ports = JSON.parse(readFileSync(join(dir, 'ports.json'), 'utf8')) as Record<string, { ports: Record<string, number> }>;
   const g: EngineGroup = {
     dir,
-    url: summary.supervisor,
-    status: async () => (await callJson<GroupReport>(`${summary.supervisor}/status`, 'GET')).status,
-    report: () => callJson<GroupReport>(`${summary.supervisor}/status`, 'GET'),
-    post: (path, body = {}) => callJson(`${summary.supervisor}${path}`, 'POST', body, 300_000),
+    up: summary,
+    url: summary.supervisorUrl,
+    status: async () => (await callJson<GroupReport>(`${summary.supervisorUrl}/status`, 'GET')).status,
+    report: () => callJson<GroupReport>(`${summary.supervisorUrl}/status`, 'GET'),
+    post: (path, body = {}) => callJson(`${summary.supervisorUrl}${path}`, 'POST', body, 300_000),
     server: (action, name, body = {}) => g.post(`/servers/${name}/${action}`, body),
     refused: async (action, name, body = {}) => {
       try {

@@ -1,7 +1,7 @@
 // Helpers for mirrored-disk integration tests: waiting for statuses, data patterns, convergence.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { GroupStatus } from '../../engine/status-types.js';
+import type { GroupStatus } from '../../contracts/status.js';
 import type { EngineGroup } from './engine-group.js';
 
 /** A recognisable 4 KiB-aligned pattern for (seed, length). */

@@ -233,14 +233,24 @@ describe('engine robustness', () => {
     const mgmt = report.servers.s1!.managementUrl;
     const raw = async (url: string, method: string, body?: string) => {
       const res = await fetch(url, { method, body, headers: { 'content-type': 'application/json' } });
-      return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
+      return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string; details?: unknown } } };
     };
-    expect(await raw(`${mgmt}/nope`, 'GET')).toMatchObject({ status: 404, body: { error: { code: 'HTTP_NOT_FOUND' } } });
-    expect(await raw(`${mgmt}/stop`, 'GET')).toMatchObject({ status: 405 });
-    expect(await raw(`${mgmt}/cache`, 'POST', '{not json')).toMatchObject({ status: 400, body: { error: { code: 'HTTP_BAD_JSON' } } });
-    expect(await raw(`${mgmt}/cache`, 'POST', '{"mode":"fast"}')).toMatchObject({
+    expect(await raw(`${mgmt}/nope`, 'GET')).toMatchObject({ status: 404, body: { error: { code: 'API_NOT_FOUND' } } });
+    expect(await raw(`${mgmt}/stop`, 'GET')).toMatchObject({ status: 405, body: { error: { code: 'API_NOT_FOUND' } } });
+    expect(await raw(`${mgmt}/cache`, 'POST', '{not json')).toMatchObject({ status: 400, body: { error: { code: 'API_BAD_REQUEST' } } });
+    const badMode = await raw(`${mgmt}/cache`, 'POST', '{"mode":"fast"}');
+    expect(badMode).toMatchObject({ status: 400, body: { error: { code: 'API_BAD_REQUEST' } } });
+    expect(badMode.body.error!.message).toContain('mode: must be one of writeBack, writeThrough (got "fast")');
+    expect(badMode.body.error!.details).toEqual({
+      problems: [{ field: 'mode', problem: 'must be one of writeBack, writeThrough (got "fast")' }],
+    });
+    expect(await raw(`${g.url}/servers/s1/cache`, 'POST', '{"sizeMiB":0}')).toMatchObject({
       status: 400,
-      body: { error: { code: 'BAD_CACHE_MODE' } },
+      body: { error: { code: 'API_BAD_REQUEST', details: { problems: [{ field: 'sizeMiB' }] } } },
+    });
+    expect(await raw(`${g.url}/servers/s1/ups`, 'POST', '{}')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'API_BAD_REQUEST', details: { problems: [{ field: 'event', problem: 'is required' }] } } },
     });
     expect(await raw(`${g.url}/servers/s9/stop`, 'POST', '{}')).toMatchObject({
       status: 404,
@@ -248,7 +258,11 @@ describe('engine robustness', () => {
     });
     expect(await raw(`${g.url}/servers/s1/explode`, 'POST', '{}')).toMatchObject({
       status: 404,
-      body: { error: { code: 'ENGINE_UNKNOWN_ACTION' } },
+      body: { error: { code: 'API_NOT_FOUND' } },
+    });
+    expect(await raw(`${g.url}/mirror/m1/force`, 'POST', '{"copy":7}')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'API_BAD_REQUEST', details: { problems: [{ field: 'copy' }] } } },
     });
     expect((await g.status()).servers.every((s) => s.state === 'running')).toBe(true);
   });
@@ -270,6 +284,7 @@ describe('engine robustness', () => {
       );
       const r = await sanspec(['group', 'up', '--dir', join(dir, 'g'), '--config', join(dir, 'c.json')]);
       expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^sanspec: ENGINE_BAD_CONFIG: invalid configuration/);
       expect(r.stderr).toMatch(/servers\[0\]\.cache\.mode: must be one of writeBack, writeThrough \(got "fast"\)/);
       expect(r.stderr).toMatch(/virtualDisks\[0\]\.server: no server named "s3"/);
       expect(() => readFileSync(join(dir, 'g', 'supervisor.json'))).toThrow();

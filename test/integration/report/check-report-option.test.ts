@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { checkCommand } from '../../../harness/cli/check-command.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { defaultPorts } from '../../../models/topology.js';
 import type { Topology } from '../../../models/types.js';
+import { runSanspec } from '../../helpers/run-cli.js';
 
 /** A small topology, quick to check: two servers, one host, one single disk. */
 const small: Topology = {
@@ -23,21 +23,13 @@ describe('sanspec check --report DIR', () => {
     const out = join(dir, 'new');
     const topologyFile = join(dir, 'small.json');
     writeFileSync(topologyFile, JSON.stringify(small));
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    let code: number;
-    let printed = '';
-    try {
-      code = await checkCommand.run({ topology: [topologyFile], report: out }, []);
-      printed = write.mock.calls.map((c) => String(c[0])).join('');
-    } finally {
-      write.mockRestore();
-    }
+    const { code, stderr } = await runSanspec('check', '--topology', topologyFile, '--report', out);
     expect(code).toBe(0);
     const file = join(out, 'report.html');
     expect(existsSync(file)).toBe(true);
     const html = readFileSync(file, 'utf8');
     expect(html.includes('<span class="verdict pass">NO VIOLATIONS</span>')).toBe(true);
     expect(html.includes('<td><b>small</b></td>')).toBe(true);
-    expect(printed).toContain(`report written to ${file}`);
+    expect(stderr).toContain(`report written to ${file}`);
   }, 120_000);
 });
