@@ -65,6 +65,8 @@ export interface RunCommandEnvironment {
   readonly createPlan?: CreatePlan;
   /** The model whose predictions are checked (default: the real one); tests pass deliberately broken models. */
   readonly model?: (topology: Topology) => GroupModel;
+  /** Throw usage problems (coded errors) instead of printing them and returning 2: the CLI prints them its way. */
+  readonly rethrowUsage?: boolean;
   /** Run settings (timeouts, work directory root). */
   readonly run?: Partial<Omit<RunOptions, 'adapter' | 'plan' | 'model' | 'signal' | 'onProgress'>>;
 }
@@ -128,7 +130,7 @@ export async function runCommand(options: RunCommandOptions, env: RunCommandEnvi
       backend,
     });
   } catch (error) {
-    if (!isUsageProblem(error)) throw error;
+    if (!isUsageProblem(error) || env.rethrowUsage) throw error;
     stderr.write(`sanspec run: ${error.code}: ${error.message}\n`);
     return 2;
   }
@@ -163,7 +165,7 @@ export async function runCommand(options: RunCommandOptions, env: RunCommandEnvi
     }
   }
 
-  if (options.report !== undefined) await writeReport(options.report, report);
+  if (options.report !== undefined) await writeReport(options.report, report, plan);
   if (options.json) {
     stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
