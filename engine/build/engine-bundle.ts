@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SOURCE_ROOTS, sourceHash } from './source-hash.js';
+import { isHashedInput, SOURCE_ROOTS, sourceHash } from './source-hash.js';
 
 /** The entry points, by bundle name. */
 const ENTRIES = { server: 'engine/server/main.ts', supervisor: 'engine/supervisor/main.ts' } as const;
@@ -126,10 +126,10 @@ export function findOrBuildEngineBundle(root: string, cache: string): EngineBund
     } catch (error) {
       throw new EngineBuildError(`esbuild could not bundle the engine: ${(error as Error).message}`, { cause: error });
     }
-    const outside = Object.keys(result.metafile.inputs).filter((input) => !SOURCE_ROOTS.some((r) => input.startsWith(`${r}/`)));
+    const outside = Object.keys(result.metafile.inputs).filter((input) => !isHashedInput(input));
     if (outside.length > 0) {
       throw new EngineBuildError(
-        `the engine's bundles include files outside the hashed source roots (${SOURCE_ROOTS.join(', ')}): ${outside.join(', ')}; ` +
+        `the engine's bundles include files outside the hashed source roots (${SOURCE_ROOTS.join(', ')}, node_modules): ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ` and ${outside.length - 5} more` : ''}; ` +
           'add their directory to SOURCE_ROOTS in engine/build/source-hash.ts so that a change to them rebuilds the bundles',
       );
     }

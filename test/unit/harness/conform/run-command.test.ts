@@ -86,7 +86,7 @@ describe('sanspec run: exit codes and output', () => {
     expect(r.out).toMatch(new RegExp(`#1 write block ${m![1]} = 1 ok`));
   });
 
-  it('--report DIR writes report.json, its schema, junit.xml and a file per failure; --json prints the report', async () => {
+  it('--report DIR writes report.json, its schema, junit.xml, report.html and a file per failure; --json prints the report', async () => {
     const report = join(dir, 'report');
     const config = join(dir, 'lies.json');
     await writeFile(config, JSON.stringify({ lies: { wrongRefusalCode: true } }));
@@ -99,7 +99,7 @@ describe('sanspec run: exit codes and output', () => {
     });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out).totals).toMatchObject({ paths: 2, passed: 1, failed: 1 });
-    expect((await readdir(report)).sort()).toEqual(['failures', 'junit.xml', 'report.json', 'report.schema.json']);
+    expect((await readdir(report)).sort()).toEqual(['failures', 'junit.xml', 'report.html', 'report.json', 'report.schema.json']);
     expect(await readdir(join(report, 'failures'))).toEqual(['hand-refused.txt']);
   });
 
