@@ -132,6 +132,7 @@ export const codes = {
   MLINK_UNKNOWN_REQUEST: error('a mirror link request type the peer does not know'),
   MLINK_UNKNOWN_DISK: error('a mirror link request for a mirrored virtual disk the peer does not hold'),
   MLINK_NOT_IN_SYNC: error("a partner write for a copy that is not the peer's in-sync partner"),
+  MLINK_LISTENER_ERROR: error('a listener of mirror link events threw (a process warning; the link goes on)'),
 
   // The host multipath layer.
   MPATH_INVALID_OPTIONS: error('a multipath device was opened with invalid options'),

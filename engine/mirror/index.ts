@@ -1,7 +1,12 @@
-// Public API of the mirror link (the transport between two mirrored storage servers).
+// Public API of engine/mirror: the mirror layer a storage server plugs in (its contract in
+// ./types.ts), and the mirror link (the transport between two mirrored storage servers).
+
+export { ServerMirrors, type MirrorServiceOptions } from './mirror-service.js';
+export type { MirroredDiskConfig, MirrorHost, MirrorLayer, MirrorService, MirrorStatus, PeerVerdict, Role } from './types.js';
 
 export {
   HANDLER_ERROR_CODE,
+  MirrorRefusal,
   MirrorLinkDownError,
   MirrorLinkError,
   MirrorLinkLostError,

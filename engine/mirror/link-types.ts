@@ -33,7 +33,7 @@ export interface MirrorReply {
 
 /** Per-request options. */
 export interface MirrorRequestOptions {
-  /** Reject with MIRROR_TIMEOUT after this long without a reply (default requestTimeoutMs; 0 = never). */
+  /** Reject with MLINK_TIMEOUT after this long without a reply (default requestTimeoutMs; 0 = never). */
   readonly timeoutMs?: number;
 }
 
@@ -55,11 +55,11 @@ export interface MirrorLinkOptions {
   readonly deadAfterMs?: number;
   /** Retry interval of the connecting side while down (default 25 ms). */
   readonly reconnectMs?: number;
-  /** A request without a reply in this time rejects with MIRROR_TIMEOUT (default 5000 ms; 0 = never). */
+  /** A request without a reply in this time rejects with MLINK_TIMEOUT (default 5000 ms; 0 = never). */
   readonly requestTimeoutMs?: number;
   /**
    * Handles a request from the peer; the reply is sent when the promise resolves. A rejection is
-   * sent back as an error reply with the error's string `code` (else 'MIRROR_HANDLER_ERROR') and
+   * sent back as an error reply with the error's string `code` (else 'MLINK_HANDLER_ERROR') and
    * message; the requester gets a MirrorRemoteError with that code.
    */
   onRequest(req: MirrorRequest): Promise<MirrorReplyInput | undefined | void> | MirrorReplyInput | undefined | void;
@@ -83,7 +83,7 @@ export type MirrorHandshakeEndReason = MirrorDownReason | 'handshake-timeout' | 
 export interface MirrorLinkEvents {
   /** The handshake completed; requests can flow. */
   up: { readonly reason: 'handshake-complete'; readonly message: string };
-  /** The link went down; requests in flight were rejected with MIRROR_LINK_LOST. */
+  /** The link went down; requests in flight were rejected with MLINK_LINK_LOST. */
   down: { readonly reason: MirrorDownReason; readonly message: string };
   /**
    * A handshake was refused because the two sides are not configured as partners (a wrong group id,
@@ -125,7 +125,7 @@ export interface MirrorLink {
   readonly address: MirrorAddress | undefined;
   /**
    * Resolves with the bound address once the listening side listens (undefined on the connecting
-   * side, at once). Rejects with MIRROR_LISTEN_FAILED if the first bind fails; the link keeps
+   * side, at once). Rejects with MLINK_LISTEN_FAILED if the first bind fails; the link keeps
    * retrying every reconnectMs (a previous server may still hold the port) until close().
    */
   ready(): Promise<MirrorAddress | undefined>;
@@ -135,14 +135,14 @@ export interface MirrorLink {
   on<E extends keyof MirrorLinkEvents>(event: E, listener: (info: MirrorLinkEvents[E]) => void): () => void;
   /**
    * Sends a request and resolves with the peer's reply, which the peer sends only after its handler
-   * completed. Rejects with MirrorLinkDownError (MIRROR_LINK_DOWN: not sent) while down,
-   * MirrorLinkLostError (MIRROR_LINK_LOST: outcome unknown) if the link goes down before the reply,
-   * MirrorTimeoutError (MIRROR_TIMEOUT: outcome unknown), or MirrorRemoteError (the handler failed).
+   * completed. Rejects with MirrorLinkDownError (MLINK_LINK_DOWN: not sent) while down,
+   * MirrorLinkLostError (MLINK_LINK_LOST: outcome unknown) if the link goes down before the reply,
+   * MirrorTimeoutError (MLINK_TIMEOUT: outcome unknown), or MirrorRemoteError (the handler failed).
    * The payload is sent without a copy: do not modify it until the promise settles.
    */
   request(type: string, header?: Record<string, unknown>, payload?: Buffer, options?: MirrorRequestOptions): Promise<MirrorReply>;
   /**
-   * Fault switch (MIR-13): on drops the connection (in-flight requests reject with MIRROR_LINK_LOST)
+   * Fault switch (MIR-13): on drops the connection (in-flight requests reject with MLINK_LINK_LOST)
    * and refuses to connect or accept until switched off; the peer sees 'connection-lost', as after a
    * real partition. Off lets the link come back (the connecting side reconnects at once).
    */
@@ -151,7 +151,7 @@ export interface MirrorLink {
   readonly isCut: boolean;
   /**
    * Says goodbye to the peer, ends every connection and timer and releases the port. Requests in
-   * flight reject with MIRROR_LINK_LOST; later ones with MIRROR_LINK_DOWN. Idempotent.
+   * flight reject with MLINK_LINK_LOST; later ones with MLINK_LINK_DOWN. Idempotent.
    */
   close(): Promise<void>;
   stats(): MirrorLinkStats;

@@ -11,6 +11,7 @@
 // Liveness: any byte received counts as life; each side sends HEARTBEAT frames while up and drops
 // the connection after deadAfterMs of silence. A handshake must also finish within deadAfterMs.
 
+import type { Code } from '../../contracts/codes.js';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import {
   HANDLER_ERROR_CODE,
@@ -84,7 +85,7 @@ interface Pending {
 type Listeners = { [E in keyof MirrorLinkEvents]: Set<(info: MirrorLinkEvents[E]) => void> };
 
 function invalid(message: string): MirrorLinkError {
-  return new MirrorLinkError('MIRROR_INVALID_OPTIONS', `createMirrorLink: ${message}`);
+  return new MirrorLinkError('MLINK_INVALID_OPTIONS', `createMirrorLink: ${message}`);
 }
 
 function checkName(what: string, value: unknown): string {
@@ -146,7 +147,7 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The code an error reply carries: the error's own string code, else MIRROR_HANDLER_ERROR. */
+/** The code an error reply carries: the error's own string code, else MLINK_HANDLER_ERROR. */
 function codeOf(err: unknown): string {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   return typeof code === 'string' && code.length > 0 ? code : HANDLER_ERROR_CODE;
@@ -158,7 +159,7 @@ function isDownReason(reason: MirrorHandshakeEndReason): reason is MirrorDownRea
 
 /**
  * Creates the mirror link to one partner and starts it: the listening side starts binding its port
- * (see ready()), the connecting side starts connecting. Throws MIRROR_INVALID_OPTIONS at once for bad
+ * (see ready()), the connecting side starts connecting. Throws MLINK_INVALID_OPTIONS at once for bad
  * options. Wait for 'up' (or poll `up`) before sending requests.
  */
 export function createMirrorLink(options: MirrorLinkOptions): MirrorLink {
@@ -228,7 +229,7 @@ class Link implements MirrorLink {
       const server = createServer((socket) => this.onAccept(socket));
       server.once('error', (err: Error) => {
         const error = new MirrorLinkError(
-          'MIRROR_LISTEN_FAILED',
+          'MLINK_LISTEN_FAILED',
           `mirror link ${this.self}<-${this.peer}: cannot listen on ${host}:${port}: ${err.message} (is another server using this mirror port? retrying every ${this.s.reconnectMs} ms)`,
           { cause: err },
         );
@@ -243,7 +244,7 @@ class Link implements MirrorLink {
         if (this.closed) {
           server.close();
           reject(
-            new MirrorLinkError('MIRROR_LISTEN_FAILED', `mirror link ${this.self}<-${this.peer} was closed while binding ${host}:${port}`),
+            new MirrorLinkError('MLINK_LISTEN_FAILED', `mirror link ${this.self}<-${this.peer} was closed while binding ${host}:${port}`),
           );
           return;
         }
@@ -540,19 +541,19 @@ class Link implements MirrorLink {
     if (typeof type !== 'string' || type.length === 0 || Buffer.byteLength(type) > MAX_NAME_BYTES) {
       return Promise.reject(
         new MirrorLinkError(
-          'MIRROR_INVALID_REQUEST',
+          'MLINK_INVALID_REQUEST',
           `request type must be a non-empty string of at most ${MAX_NAME_BYTES} bytes, got ${JSON.stringify(type)}`,
         ),
       );
     }
     if (!isPlainObject(header))
-      return Promise.reject(new MirrorLinkError('MIRROR_INVALID_REQUEST', `request '${type}': header must be a plain object`));
+      return Promise.reject(new MirrorLinkError('MLINK_INVALID_REQUEST', `request '${type}': header must be a plain object`));
     if (!Buffer.isBuffer(payload))
-      return Promise.reject(new MirrorLinkError('MIRROR_INVALID_REQUEST', `request '${type}': payload must be a Buffer`));
+      return Promise.reject(new MirrorLinkError('MLINK_INVALID_REQUEST', `request '${type}': payload must be a Buffer`));
     const timeoutMs = options.timeoutMs ?? this.s.requestTimeoutMs;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) {
       return Promise.reject(
-        new MirrorLinkError('MIRROR_INVALID_REQUEST', `request '${type}': timeoutMs must be an integer >= 0, got ${timeoutMs}`),
+        new MirrorLinkError('MLINK_INVALID_REQUEST', `request '${type}': timeoutMs must be an integer >= 0, got ${timeoutMs}`),
       );
     }
     const id = this.allocateId();
@@ -562,7 +563,7 @@ class Link implements MirrorLink {
     } catch (err) {
       if (err instanceof MirrorLinkError) return Promise.reject(err);
       return Promise.reject(
-        new MirrorLinkError('MIRROR_INVALID_REQUEST', `request '${type}': header cannot be sent as JSON: ${describe(err)}`, { cause: err }),
+        new MirrorLinkError('MLINK_INVALID_REQUEST', `request '${type}': header cannot be sent as JSON: ${describe(err)}`, { cause: err }),
       );
     }
     return new Promise<MirrorReply>((resolve, reject) => {
@@ -651,15 +652,15 @@ class Link implements MirrorLink {
   }
 
   private sendReply(conn: LinkConnection, id: number, reply: MirrorReplyInput | undefined): void {
-    if (conn.phase !== 'up') return; // the requester got MIRROR_LINK_LOST already
+    if (conn.phase !== 'up') return; // the requester got MLINK_LINK_LOST already
     const header = reply?.header ?? {};
     const payload = reply?.payload ?? EMPTY;
     let head: Buffer;
     try {
       if (!isPlainObject(header))
-        throw new MirrorLinkError('MIRROR_INVALID_REQUEST', 'the handler replied with a header that is not a plain object');
+        throw new MirrorLinkError('MLINK_INVALID_REQUEST', 'the handler replied with a header that is not a plain object');
       if (!Buffer.isBuffer(payload))
-        throw new MirrorLinkError('MIRROR_INVALID_REQUEST', 'the handler replied with a payload that is not a Buffer');
+        throw new MirrorLinkError('MLINK_INVALID_REQUEST', 'the handler replied with a payload that is not a Buffer');
       head = encodeReplyOkHead(id, header, payload.length);
     } catch (err) {
       this.sendError(conn, id, err);
@@ -683,7 +684,7 @@ class Link implements MirrorLink {
       } catch (err) {
         // A listener must not break the link; say so loudly instead.
         process.emitWarning(`mirror link ${this.self}<->${this.peer}: a '${event}' listener threw: ${describe(err)}`, {
-          code: 'MIRROR_LISTENER_ERROR',
+          code: 'MLINK_LISTENER_ERROR' satisfies Code,
         });
       }
     }

@@ -1,18 +1,23 @@
+// The mirror layer of one storage server (the `MirrorService` of ./types.ts): a mirror link per
+// partner server and a MirroredVolume, the mirror link of its I/O chain, per mirrored disk.
+
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { VirtualDiskConfig } from '../config/types.js';
-import type { MirrorService, OpenDisk, ServerPorts, StorageServer } from '../server/storage-server.js';
 import type { Alua, VirtualDiskStatus } from '../status-types.js';
+import type { BlockLayer } from '../types.js';
 import { readJson } from '../util/atomic-file.js';
 import { callJson, HttpError, type Route } from '../util/json-http.js';
+import { MirrorRefusal } from './errors.js';
 import { createMirrorLink } from './link.js';
 import type { MirrorLink } from './link-types.js';
-import { MirroredVolume, MirrorRefusal, type PeerVerdict } from './mirrored-volume.js';
+import { MirroredVolume } from './mirrored-volume.js';
+import { handlePartnerRequest } from './partner-requests.js';
+import type { MirroredDiskConfig, MirrorHost, MirrorLayer, MirrorService, MirrorStatus, PeerVerdict } from './types.js';
 
 export interface MirrorServiceOptions {
   groupDir: string;
-  /** Ports of every server (mirror ports by name). */
-  ports: Record<string, ServerPorts>;
+  /** Ports of every server by name (mirror ports among them), as allocated at `group up`. */
+  ports: Record<string, { ports: Record<string, number> }>;
   /** The supervisor's URL: the group's witness and tiebreaker (MIR-13). */
   supervisorUrl: string | undefined;
 }
@@ -24,7 +29,7 @@ export class ServerMirrors implements MirrorService {
   private readonly cut = new Set<string>();
 
   constructor(
-    private readonly server: StorageServer,
+    private readonly server: MirrorHost,
     private readonly options: MirrorServiceOptions,
     private readonly log: (line: string) => void,
   ) {}
@@ -33,7 +38,11 @@ export class ServerMirrors implements MirrorService {
     return this.server.me.name;
   }
 
-  private partnerOf(v: VirtualDiskConfig & { kind: 'mirrored' }): string {
+  private get dir(): string {
+    return join(this.options.groupDir, 'servers', this.me, 'mirror');
+  }
+
+  private partnerOf(v: MirroredDiskConfig): string {
     return v.copies[0] === this.me ? v.copies[1] : v.copies[0];
   }
 
@@ -69,28 +78,31 @@ export class ServerMirrors implements MirrorService {
     }
   }
 
-  async start(disks: OpenDisk[]): Promise<void> {
-    const dir = join(this.options.groupDir, 'servers', this.me, 'mirror');
-    await mkdir(dir, { recursive: true });
+  async layer(v: MirroredDiskConfig, next: BlockLayer): Promise<MirrorLayer> {
+    await mkdir(this.dir, { recursive: true });
+    const peer = this.partnerOf(v);
+    const volume = new MirroredVolume({
+      server: this.me,
+      peer,
+      preferred: v.copies[0] === this.me,
+      vdisk: v,
+      next,
+      dir: this.dir,
+      link: () => this.links.get(peer),
+      witness: () => this.witness(peer),
+      recoveryBytesPerSecond: this.server.config.recoveryMiBPerSecond * 1024 * 1024,
+      log: this.log,
+    });
+    await volume.open();
+    this.volumes.set(v.name, volume);
+    return volume;
+  }
+
+  async start(): Promise<void> {
     const cutPairs = (await readJson<Array<[string, string]>>(join(this.options.groupDir, 'links.json'))) ?? [];
     for (const [a, b] of cutPairs) if (a === this.me || b === this.me) this.cut.add(a === this.me ? b : a);
-    for (const disk of disks) {
-      const v = disk.config as VirtualDiskConfig & { kind: 'mirrored' };
-      const peer = this.partnerOf(v);
-      const volume = new MirroredVolume({
-        server: this.me,
-        peer,
-        preferred: v.copies[0] === this.me,
-        disk,
-        dir,
-        link: () => this.links.get(peer),
-        witness: () => this.witness(peer),
-        recoveryBytesPerSecond: this.server.config.recoveryMiBPerSecond * 1024 * 1024,
-        log: this.log,
-      });
-      await volume.open();
-      disk.device = volume;
-      this.volumes.set(v.name, volume);
+    for (const volume of this.volumes.values()) {
+      const peer = this.partnerFor(volume.name)!;
       if (!this.links.has(peer)) this.links.set(peer, await this.openLink(peer));
     }
   }
@@ -105,14 +117,7 @@ export class ServerMirrors implements MirrorService {
       connect: listens ? undefined : { host: '127.0.0.1', port: this.mirrorPort(peer) },
       heartbeatMs: this.server.config.mirror.heartbeatMs,
       deadAfterMs: this.server.config.mirror.deadAfterMs,
-      onRequest: async (req) => {
-        const volume = this.volumes.get(String(req.header.vdisk));
-        if (!volume)
-          throw Object.assign(new Error(`no mirrored disk ${String(req.header.vdisk)} on ${this.me}`), { code: 'MIRROR_UNKNOWN_DISK' });
-        if (req.type === 'meet') return { header: await volume.onMeet(req.header as never) };
-        const header = await volume.onRequest(req);
-        return header ? { header } : undefined;
-      },
+      onRequest: (req) => handlePartnerRequest(this.volumes.get(String(req.header.vdisk)), this.me, req),
     });
     const volumesOf = () => [...this.volumes.values()].filter((v) => this.partnerFor(v.name) === peer);
     link.on('up', () => {
@@ -143,17 +148,11 @@ export class ServerMirrors implements MirrorService {
     this.volumes.clear();
   }
 
-  device(vdisk: string): MirroredVolume | undefined {
-    const v = this.volumes.get(vdisk);
-    return v?.serving ? v : undefined;
-  }
-
-  status(): { virtualDisks: VirtualDiskStatus[]; access: Record<string, Alua>; links: Array<{ servers: [string, string]; up: boolean }> } {
+  status(): MirrorStatus {
     const virtualDisks: VirtualDiskStatus[] = [];
     const access: Record<string, Alua> = {};
     for (const [name, volume] of this.volumes) {
-      const v = this.server.config.virtualDisks.find((x) => x.name === name) as VirtualDiskConfig & { kind: 'mirrored' };
-      virtualDisks.push(volume.view(v.copies));
+      virtualDisks.push(volume.view());
       access[name] = volume.access();
     }
     const links = [...this.links].map(([peer, l]) => ({ servers: [this.me, peer] as [string, string], up: l.up }));

@@ -120,7 +120,7 @@ export type Frame =
 /** The peer broke the wire protocol. */
 export class MirrorProtocolError extends MirrorLinkError {
   constructor(message: string) {
-    super('MIRROR_PROTOCOL_ERROR', message);
+    super('MLINK_PROTOCOL_ERROR', message);
     this.name = 'MirrorProtocolError';
   }
 }
@@ -131,19 +131,19 @@ const EMPTY = Buffer.alloc(0);
 
 /**
  * The fixed header and meta of one frame (the payload, if any, is sent as is after it). `meta` is
- * JSON text already; throws MIRROR_FRAME_TOO_LARGE over the caps.
+ * JSON text already; throws MLINK_FRAME_TOO_LARGE over the caps.
  */
 export function encodeHead(type: FrameType, id: number, meta: string | undefined, payloadLength: number): Buffer {
   const metaLength = meta === undefined ? 0 : Buffer.byteLength(meta, 'utf8');
   if (metaLength > MAX_META_BYTES) {
     throw new MirrorLinkError(
-      'MIRROR_FRAME_TOO_LARGE',
+      'MLINK_FRAME_TOO_LARGE',
       `${frameName(type)} header is ${metaLength} bytes of JSON; the limit is ${MAX_META_BYTES}`,
     );
   }
   if (payloadLength > MAX_PAYLOAD_BYTES) {
     throw new MirrorLinkError(
-      'MIRROR_FRAME_TOO_LARGE',
+      'MLINK_FRAME_TOO_LARGE',
       `${frameName(type)} payload is ${payloadLength} bytes; the limit is ${MAX_PAYLOAD_BYTES}: split it into smaller requests`,
     );
   }

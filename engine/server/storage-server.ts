@@ -2,12 +2,13 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RefusalCode } from '../../contracts/codes.js';
 import { disksOn, portMode } from '../config/load-config.js';
-import type { CacheSettings, GroupConfig, PortConfig, ServerConfig, VirtualDiskConfig } from '../config/types.js';
+import type { CacheSettings, GroupConfig, PortConfig, ServerConfig } from '../config/types.js';
+import type { MirrorService } from '../mirror/types.js';
 import { createNbdServer, formatNbdUri, type NbdExport, type NbdServer } from '../nbd/index.js';
 import type { Alua, PathStatus, PortStatus, ServerStatus, VirtualDiskStatus } from '../../contracts/status.js';
-import { openBackend, WriteBackCache, type CacheStats, type StorageBackend } from '../storage/index.js';
-import type { BlockDevice } from '../types.js';
+import type { CacheStats } from '../storage/index.js';
 import type { Route } from '../util/json-http.js';
+import { IoChain, type ExtraLink } from './io-chain.js';
 import { loadServerState, saveServerState, serverPaths, type PersistedServerState } from './persisted-state.js';
 
 /** A command that does not apply in the current state (SRV-12), with the model's stable code. */
@@ -27,34 +28,6 @@ export interface ServerPorts {
   ports: Record<string, number>;
 }
 
-/** One virtual disk copy while the server runs: backend, cache, and what hosts are served. */
-export interface OpenDisk {
-  config: VirtualDiskConfig;
-  backend: StorageBackend;
-  cache: WriteBackCache;
-  /** What the NBD front end serves for it (the cache, or the mirror layer over it). */
-  device: BlockDevice;
-}
-
-/**
- * The mirrored-disk layer plugged into a server (engine/mirror). Without it, mirrored disks are
- * reported unknown and not served.
- */
-export interface MirrorService {
-  /** Virtualization started: mirrored disks are open; start mirroring and recovery (SRV-7). */
-  start(disks: OpenDisk[]): Promise<void>;
-  /** Virtualization stops gracefully (SRV-3); the caches are drained afterwards. */
-  stop(): Promise<void>;
-  /** What hosts are served for a mirrored disk now, or undefined when this copy must not serve. */
-  device(vdisk: string): BlockDevice | undefined;
-  /** This server's view of its mirrored disks and links (valid while running). */
-  status(): { virtualDisks: VirtualDiskStatus[]; access: Record<string, Alua>; links: Array<{ servers: [string, string]; up: boolean }> };
-  /** Extra details for `sanspec status --json`. */
-  details(): unknown;
-  /** Management routes the mirror layer adds (link switch, forced recovery). */
-  routes(): Route[];
-}
-
 export interface StorageServerOptions {
   groupDir: string;
   config: GroupConfig;
@@ -64,6 +37,11 @@ export interface StorageServerOptions {
   ups: 'mains' | 'battery';
   /** Builds the mirror layer for this server (engine/mirror), if any. */
   mirrors?: (server: StorageServer) => MirrorService;
+  /**
+   * Links stacked into the I/O chain of every virtual disk besides the standard ones (fault
+   * layers for tests; see io-chain.ts for where each position sits). None by default.
+   */
+  extraLinks?: readonly ExtraLink[];
   log?: (line: string) => void;
 }
 
@@ -97,7 +75,8 @@ export class StorageServer {
   readonly paths: ReturnType<typeof serverPaths>;
   private state: 'stopped' | 'starting' | 'running' | 'stopping' = 'stopped';
   private persisted!: PersistedServerState;
-  private disks = new Map<string, OpenDisk>();
+  /** The I/O chain of each virtual disk copy on this server, while it runs. */
+  private disks = new Map<string, IoChain>();
   private nbd: NbdServer[] = [];
   private ups: 'mains' | 'battery';
   private mirrors: MirrorService | undefined;
@@ -167,11 +146,6 @@ export class StorageServer {
   /** Management routes of the mirror layer. */
   mirrorRoutes(): Route[] {
     return this.mirrors?.routes() ?? [];
-  }
-
-  /** The open disk of a virtual disk while running (the mirror layer uses it). */
-  disk(name: string): OpenDisk | undefined {
-    return this.disks.get(name);
   }
 
   /** SRV-7: start virtualization. */
@@ -248,22 +222,23 @@ export class StorageServer {
       const mine = disksOn(this.config, this.me.name);
       const perDisk = Math.max(1, Math.floor(this.persisted.cacheApplied.sizeMiB / Math.max(1, mine.length)));
       for (const v of mine) {
-        const backend = await openBackend({
-          kind: this.me.pool.backend,
-          path: join(this.paths.disks, `${v.name}.img`),
-          size: v.sizeMiB * MiB,
-          syncReads: this.config.tuning.syncReads,
-          syncWrites: this.config.tuning.syncWrites,
+        const chain = await IoChain.assemble({
+          vdisk: v,
+          backend: {
+            kind: this.me.pool.backend,
+            path: join(this.paths.disks, `${v.name}.img`),
+            size: v.sizeMiB * MiB,
+            syncReads: this.config.tuning.syncReads,
+            syncWrites: this.config.tuning.syncWrites,
+          },
+          cache: { mode: this.persisted.cacheApplied.mode, sizeBytes: perDisk * MiB, destageDelayMs: this.config.tuning.destageDelayMs },
+          mirrors: this.mirrors,
+          extraLinks: this.options.extraLinks,
         });
-        const cache = new WriteBackCache(backend, {
-          mode: this.persisted.cacheApplied.mode,
-          sizeBytes: perDisk * MiB,
-          destageDelayMs: this.config.tuning.destageDelayMs,
-        });
-        if (this.ups === 'battery') await cache.forceWriteThrough(true);
-        this.disks.set(v.name, { config: v, backend, cache, device: cache });
+        this.disks.set(v.name, chain);
+        if (this.ups === 'battery') await chain.cache.forceWriteThrough(true);
       }
-      if (this.mirrors) await this.mirrors.start([...this.disks.values()].filter((d) => d.config.kind === 'mirrored'));
+      if (this.mirrors) await this.mirrors.start();
       await this.listen();
       this.state = 'running';
       this.log(
@@ -280,9 +255,7 @@ export class StorageServer {
   private async listen(): Promise<void> {
     const exports = (name: string): NbdExport | undefined => {
       if (this.state !== 'running' && this.state !== 'starting') return undefined;
-      const d = this.disks.get(name);
-      if (!d) return undefined;
-      const device = d.config.kind === 'single' ? d.device : this.mirrors?.device(name);
+      const device = this.disks.get(name)?.exported();
       return device ? { device, canMultiConn: true, description: `${name} on ${this.me.name}` } : undefined;
     };
     const listExports = () => [...this.disks.keys()];
@@ -311,10 +284,7 @@ export class StorageServer {
     await Promise.all(this.nbd.map((s) => s.shutdown({ graceMs: 5000 }).catch((e: unknown) => errors.push(e))));
     this.nbd = [];
     if (this.mirrors) await this.mirrors.stop().catch((e: unknown) => errors.push(e));
-    for (const d of this.disks.values()) {
-      await d.cache.close().catch((e: unknown) => errors.push(e));
-      await d.backend.close().catch((e: unknown) => errors.push(e));
-    }
+    for (const chain of this.disks.values()) await chain.close().catch((e: unknown) => errors.push(e));
     this.disks.clear();
     this.state = 'stopped';
     if (errors.length > 0) throw errors[0];
@@ -406,7 +376,7 @@ export class StorageServer {
         cache: { applied: this.persisted.cacheApplied, pending: this.persisted.cachePending },
         exports: mine.map((v) => ({ vdisk: v.name, uris: this.urisOf(v.name) })),
         disks: [...this.disks.values()].map((d) => ({
-          vdisk: d.config.name,
+          vdisk: d.vdisk.name,
           backend: d.backend.kind,
           location: d.backend.location,
           cache: d.cache.stats(),

@@ -1,6 +1,7 @@
 // A link in the I/O chain that passes every operation to the backend below it, and can fail,
 // hold back (until released) or gate operations: for tests of ordering, crashes and I/O errors.
 
+import { BackendLink } from './backend-link.js';
 import type { StorageBackend } from './types.js';
 
 /** Kinds of backend operations (`writev` counts as `write`). */
@@ -24,7 +25,7 @@ interface Held {
   release: () => void;
 }
 
-export class FaultInjectingBackend implements StorageBackend {
+export class FaultInjectingBackend extends BackendLink {
   readonly kind: StorageBackend['kind'];
   readonly size: number;
   readonly location: string;
@@ -45,6 +46,7 @@ export class FaultInjectingBackend implements StorageBackend {
     readonly inner: StorageBackend,
     private readonly options: FaultInjectingOptions = {},
   ) {
+    super();
     this.kind = inner.kind;
     this.size = inner.size;
     this.location = inner.location;
@@ -104,16 +106,11 @@ export class FaultInjectingBackend implements StorageBackend {
     return data;
   }
 
-  async write(offset: number, data: Buffer): Promise<void> {
-    await this.enter('write', offset, data.length);
-    await this.inner.write(offset, data);
-    await this.leave('write', offset, data.length);
-  }
-
-  async writev(offset: number, buffers: readonly Buffer[]): Promise<void> {
+  protected async writeBuffers(offset: number, buffers: readonly Buffer[]): Promise<void> {
     const length = buffers.reduce((sum, b) => sum + b.length, 0);
     await this.enter('write', offset, length);
-    if (this.inner.writev !== undefined) await this.inner.writev(offset, buffers);
+    if (buffers.length === 1) await this.inner.write(offset, buffers[0] as Buffer);
+    else if (this.inner.writev !== undefined) await this.inner.writev(offset, buffers);
     else await this.inner.write(offset, Buffer.concat(buffers));
     await this.leave('write', offset, length);
   }

@@ -27,4 +27,6 @@ export {
 } from './loop-devices.js';
 export { MemoryBackend, type MemoryBackendStats } from './memory-backend.js';
 export { FaultInjectingBackend, type BackendOperation, type FaultInjectingOptions, type GatePhase } from './fault-injecting-backend.js';
-export { WriteBackCache, CACHE_BLOCK_SIZE } from './write-back-cache.js';
+export { WriteBackCache } from './write-back-cache.js';
+export { CACHE_BLOCK_SIZE } from './cache/types.js';
+export { BackendLink } from './backend-link.js';

@@ -2,9 +2,10 @@
 // visible at once, but only `sync` makes them durable, and `durableImage()` is what a crash
 // (power loss) would leave behind (SRV-11).
 
+import { BackendLink } from './backend-link.js';
 import { checkRange, checkSize } from './check-range.js';
 import { StorageError } from './storage-error.js';
-import type { DiscardMethod, StorageBackend } from './types.js';
+import type { DiscardMethod } from './types.js';
 
 /** Page size of the memory backend. */
 const PAGE = 4096;
@@ -23,7 +24,7 @@ export interface MemoryBackendStats {
   discards: number;
 }
 
-export class MemoryBackend implements StorageBackend {
+export class MemoryBackend extends BackendLink {
   readonly kind = 'memory' as const;
   readonly location: string;
   readonly discardMethod: DiscardMethod = 'memory';
@@ -42,6 +43,7 @@ export class MemoryBackend implements StorageBackend {
     /** A label for messages. */
     name = 'memory',
   ) {
+    super();
     checkSize(`memory backend ${name}`, size);
     this.location = `memory:${name}`;
   }
@@ -52,14 +54,7 @@ export class MemoryBackend implements StorageBackend {
     return copyOut(this.pages, offset, length);
   }
 
-  async write(offset: number, data: Buffer): Promise<void> {
-    this.check(offset, data.length);
-    this.stats.writes++;
-    this.stats.bytesWritten += data.length;
-    this.put(offset, data);
-  }
-
-  async writev(offset: number, buffers: readonly Buffer[]): Promise<void> {
+  protected async writeBuffers(offset: number, buffers: readonly Buffer[]): Promise<void> {
     const length = buffers.reduce((sum, b) => sum + b.length, 0);
     this.check(offset, length);
     this.stats.writes++;

@@ -2,13 +2,14 @@
 // open checks, and the discard method in use. Each adds its own discard and close.
 
 import type { FileHandle } from 'node:fs/promises';
+import { BackendLink } from './backend-link.js';
 import { checkRange } from './check-range.js';
 import { PositionalIo } from './positional-io.js';
 import { StorageError } from './storage-error.js';
-import type { DiscardMethod, StorageBackend } from './types.js';
+import type { DiscardMethod } from './types.js';
 
-export abstract class PositionalBackend implements StorageBackend {
-  abstract readonly kind: 'file' | 'loop';
+export abstract class PositionalBackend extends BackendLink {
+  abstract override readonly kind: 'file' | 'loop';
   /** Set by `close()`; every later request fails with STORAGE_CLOSED. */
   protected closing: Promise<void> | null = null;
   protected method: DiscardMethod = 'punchHole';
@@ -27,6 +28,7 @@ export abstract class PositionalBackend implements StorageBackend {
     /** Says what to do after close, in STORAGE_CLOSED errors. */
     private readonly closedMessage: string,
   ) {
+    super();
     this.io = new PositionalIo(handle, location, syncReads, syncWrites);
   }
 
@@ -40,27 +42,15 @@ export abstract class PositionalBackend implements StorageBackend {
     return this.io.read(offset, length);
   }
 
-  async write(offset: number, data: Buffer): Promise<void> {
-    this.check(offset, data.length);
-    return this.io.write(offset, [data]);
-  }
-
-  async writev(offset: number, buffers: readonly Buffer[]): Promise<void> {
-    this.check(
-      offset,
-      buffers.reduce((sum, b) => sum + b.length, 0),
-    );
+  protected async writeBuffers(offset: number, buffers: readonly Buffer[]): Promise<void> {
+    this.check(offset, buffers.length === 1 ? (buffers[0] as Buffer).length : buffers.reduce((sum, b) => sum + b.length, 0));
     return this.io.write(offset, buffers);
   }
-
-  abstract discard(offset: number, length: number): Promise<void>;
 
   async sync(): Promise<void> {
     this.checkOpen();
     await this.io.sync();
   }
-
-  abstract close(): Promise<void>;
 
   protected check(offset: number, length: number): void {
     this.checkOpen();

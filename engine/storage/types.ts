@@ -1,19 +1,18 @@
 // Contracts of engine/storage: backends, the write-back cache's options and counters, loop devices.
 // The I/O contracts themselves (`Backend`, `BlockDevice`) live in ../types.ts.
 
+import type { Code } from '../../contracts/codes.js';
 import type { Backend } from '../types.js';
 
 /** Kind of backing storage. */
 export type BackendKind = Backend['kind'];
 
 /**
- * A backend as engine/storage implements it: the `Backend` contract plus an optional vectored
- * write, so the cache can destage a run of adjacent blocks in one system call without copying.
+ * A backend as engine/storage implements it: the `Backend` contract, the bottom link of an I/O
+ * chain (every backend extends ./backend-link.ts and has `writev`, so the cache destages a run of
+ * adjacent blocks in one system call without copying).
  */
-export interface StorageBackend extends Backend {
-  /** Writes `buffers` back to back starting at `offset` (pwritev). Not durable until `sync`. */
-  writev?(offset: number, buffers: readonly Buffer[]): Promise<void>;
-}
+export type StorageBackend = Backend;
 
 /** What `openBackend` needs. */
 export interface OpenBackendOptions {
@@ -119,8 +118,9 @@ export interface LoopDeviceInfo {
   deleted: boolean;
 }
 
-/** Stable codes of `StorageError`. */
-export type StorageErrorCode =
+/** Stable codes of `StorageError` (catalogue: contracts/codes.ts). */
+export type StorageErrorCode = Extract<
+  Code,
   /** Options were invalid (size, cache size, kind). */
   | 'STORAGE_BAD_OPTIONS'
   /** An existing backing file has another size than requested. */
@@ -142,4 +142,5 @@ export type StorageErrorCode =
   /** The backing file is already attached to a loop device. */
   | 'STORAGE_ALREADY_ATTACHED'
   /** `losetup` failed for another reason (its message is included). */
-  | 'STORAGE_LOSETUP_FAILED';
+  | 'STORAGE_LOSETUP_FAILED'
+>;

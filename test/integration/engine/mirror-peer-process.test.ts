@@ -48,7 +48,7 @@ describe('peer in another process', () => {
     expect(await s1.link.request('fail').catch((err: unknown) => err)).toMatchObject({ code: 'EIO', remoteMessage: 'failed on purpose' });
   });
 
-  it('MIR-2 a SIGKILLed peer is noticed at once, in-flight requests reject with MIRROR_LINK_LOST, and the link returns when it restarts', async () => {
+  it('MIR-2 a SIGKILLed peer is noticed at once, in-flight requests reject with MLINK_LINK_LOST, and the link returns when it restarts', async () => {
     const { peer, s1 } = await startPair();
     const port = peer.port ?? 0;
     const held = holdRequests(s1, 100);
@@ -65,9 +65,9 @@ describe('peer in another process', () => {
     const errors = await within(Promise.all(held), 2000, 'the held requests settling');
     for (const err of errors) {
       expect(err).toBeInstanceOf(MirrorLinkLostError);
-      expect(err).toMatchObject({ code: 'MIRROR_LINK_LOST', reason: 'connection-lost', outcomeUnknown: true });
+      expect(err).toMatchObject({ code: 'MLINK_LINK_LOST', reason: 'connection-lost', outcomeUnknown: true });
     }
-    expect(await s1.link.request('echo').catch((err: unknown) => err)).toMatchObject({ code: 'MIRROR_LINK_DOWN' });
+    expect(await s1.link.request('echo').catch((err: unknown) => err)).toMatchObject({ code: 'MLINK_LINK_DOWN' });
     await peer.exited;
     // Restart on the same port: s1 has kept trying and comes back up.
     const again = await startPeerProcess(cleanup, {
@@ -95,7 +95,7 @@ describe('peer in another process', () => {
     // The last byte from the child may have come up to one heartbeat before the stop.
     expect(noticedMs).toBeGreaterThanOrEqual(TIMING.deadAfterMs - TIMING.heartbeatMs - 10);
     expect(noticedMs).toBeLessThan(TIMING.deadAfterMs + 2000);
-    for (const err of await Promise.all(held)) expect(err).toMatchObject({ code: 'MIRROR_LINK_LOST', reason: 'heartbeat-timeout' });
+    for (const err of await Promise.all(held)) expect(err).toMatchObject({ code: 'MLINK_LINK_LOST', reason: 'heartbeat-timeout' });
     peer.child.kill('SIGCONT');
     await s1.waitUp('s1 up after SIGCONT', 10_000);
     expect((await s1.link.request('echo', { n: 3 })).header).toEqual({ n: 3, pid: peer.child.pid });

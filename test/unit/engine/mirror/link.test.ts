@@ -83,7 +83,7 @@ describe('requests', () => {
     expect(coded).toMatchObject({ code: 'ENOSPC', remoteMessage: 'copy full', peer: 's2', requestType: 'fail', outcomeUnknown: false });
     expect((coded as Error).message).toContain('copy full');
     const plain = await rejection(s1.link.request('fail', { message: 'no code here' }));
-    expect(plain).toMatchObject({ code: 'MIRROR_HANDLER_ERROR', remoteMessage: 'no code here' });
+    expect(plain).toMatchObject({ code: 'MLINK_HANDLER_ERROR', remoteMessage: 'no code here' });
     const sync = await rejection(s1.link.request('throw-sync'));
     expect(sync).toMatchObject({ code: 'ESYNC', remoteMessage: 'thrown synchronously' });
     // The link is still fine.
@@ -95,17 +95,17 @@ describe('requests', () => {
     const { s1 } = await startLinkPair(cleanup);
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    expect(await rejection(s1.link.request('echo', cyclic))).toMatchObject({ code: 'MIRROR_INVALID_REQUEST' });
-    expect(await rejection(s1.link.request(''))).toMatchObject({ code: 'MIRROR_INVALID_REQUEST' });
-    expect(await rejection(s1.link.request('echo', {}, 'text' as unknown as Buffer))).toMatchObject({ code: 'MIRROR_INVALID_REQUEST' });
+    expect(await rejection(s1.link.request('echo', cyclic))).toMatchObject({ code: 'MLINK_INVALID_REQUEST' });
+    expect(await rejection(s1.link.request(''))).toMatchObject({ code: 'MLINK_INVALID_REQUEST' });
+    expect(await rejection(s1.link.request('echo', {}, 'text' as unknown as Buffer))).toMatchObject({ code: 'MLINK_INVALID_REQUEST' });
     expect(s1.link.stats().requestsSent).toBe(0);
   });
 
-  it('a request without a reply in time rejects with MIRROR_TIMEOUT (outcome unknown); the late reply is ignored', async () => {
+  it('a request without a reply in time rejects with MLINK_TIMEOUT (outcome unknown); the late reply is ignored', async () => {
     const { s1, s2 } = await startLinkPair(cleanup);
     const err = await rejection(s1.link.request('hold', {}, undefined, { timeoutMs: 50 }));
     expect(err).toBeInstanceOf(MirrorTimeoutError);
-    expect(err).toMatchObject({ code: 'MIRROR_TIMEOUT', outcomeUnknown: true, timeoutMs: 50, requestType: 'hold' });
+    expect(err).toMatchObject({ code: 'MLINK_TIMEOUT', outcomeUnknown: true, timeoutMs: 50, requestType: 'hold' });
     expect((err as Error).message).toMatch(/may or may not have applied/);
     s2.held[0]?.release();
     expect((await s1.link.request('echo', { after: true })).header).toEqual({ after: true });
@@ -114,7 +114,7 @@ describe('requests', () => {
 });
 
 describe('link state', () => {
-  it('requests while down reject at once with MIRROR_LINK_DOWN (not sent)', async () => {
+  it('requests while down reject at once with MLINK_LINK_DOWN (not sent)', async () => {
     // Nothing listens on this port: find a free one and release it.
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen({ host: '127.0.0.1', port: 0 }, resolve));
@@ -125,7 +125,7 @@ describe('link state', () => {
     await waitFor(() => s1.link.stats().connectionAttempts >= 2, 'two connection attempts');
     const err = await rejection(s1.link.request('write', { offset: 0 }, Buffer.alloc(4096)));
     expect(err).toBeInstanceOf(MirrorLinkDownError);
-    expect(err).toMatchObject({ code: 'MIRROR_LINK_DOWN', reason: 'not-connected', outcomeUnknown: false });
+    expect(err).toMatchObject({ code: 'MLINK_LINK_DOWN', reason: 'not-connected', outcomeUnknown: false });
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
     expect(s1.link.stats().lastConnectError).toMatch(/connection-lost/);
   });
@@ -139,12 +139,12 @@ describe('link state', () => {
     expect(s1.downs()).toEqual([expect.objectContaining({ reason: 'cut' })]);
     const lost = await inFlight;
     expect(lost).toBeInstanceOf(MirrorLinkLostError);
-    expect(lost).toMatchObject({ code: 'MIRROR_LINK_LOST', reason: 'cut', outcomeUnknown: true });
+    expect(lost).toMatchObject({ code: 'MLINK_LINK_LOST', reason: 'cut', outcomeUnknown: true });
     expect((lost as Error).message).toMatch(/may or may not have applied it/);
     const s2Down = await s2.waitDown(1);
     expect(s2Down.reason).toBe('connection-lost');
-    expect(await rejection(s1.link.request('echo'))).toMatchObject({ code: 'MIRROR_LINK_DOWN', reason: 'cut' });
-    expect(await rejection(s2.link.request('echo'))).toMatchObject({ code: 'MIRROR_LINK_DOWN', reason: 'connection-lost' });
+    expect(await rejection(s1.link.request('echo'))).toMatchObject({ code: 'MLINK_LINK_DOWN', reason: 'cut' });
+    expect(await rejection(s2.link.request('echo'))).toMatchObject({ code: 'MLINK_LINK_DOWN', reason: 'connection-lost' });
     // While cut, s1 does not try to reconnect. (An observation window for something that must not
     // happen, not synchronisation.)
     const attempts = s1.link.stats().connectionAttempts;
@@ -168,7 +168,7 @@ describe('link state', () => {
     await waitFor(() => s2.link.stats().connectionAttempts >= before + 3, 'three refused reconnection attempts');
     expect(s1.link.up).toBe(false);
     expect(s2.link.up).toBe(false);
-    expect(await rejection(s2.link.request('echo'))).toMatchObject({ code: 'MIRROR_LINK_DOWN', reason: 'cut' });
+    expect(await rejection(s2.link.request('echo'))).toMatchObject({ code: 'MLINK_LINK_DOWN', reason: 'cut' });
     s2.link.cut(false);
     await s1.waitUp();
     await s2.waitUp();
@@ -186,8 +186,8 @@ describe('link state', () => {
     await s2.link.close();
     expect(s2.downs()).toEqual([expect.objectContaining({ reason: 'closed' })]);
     expect((await s1.waitDown(1)).reason).toBe('peer-closed');
-    expect(await inFlight).toMatchObject({ code: 'MIRROR_LINK_LOST', reason: 'peer-closed' });
-    expect(await rejection(s2.link.request('echo'))).toMatchObject({ code: 'MIRROR_LINK_DOWN', reason: 'closed' });
+    expect(await inFlight).toMatchObject({ code: 'MLINK_LINK_LOST', reason: 'peer-closed' });
+    expect(await rejection(s2.link.request('echo'))).toMatchObject({ code: 'MLINK_LINK_DOWN', reason: 'closed' });
     // The port is free again: a new s2 binds it and s1 reconnects to it.
     const again = await startTestLink(cleanup, { self: 's2', peer: 's1', groupId: 'g1', listen: { host: '127.0.0.1', port }, ...FAST });
     await again.waitUp();
@@ -210,7 +210,7 @@ describe('link state', () => {
     const frame = await raw.waitFrame('request');
     expect(frame).toMatchObject({ type: 'ping', header: { to: 'raw' } });
     raw.destroy();
-    expect(await req).toMatchObject({ code: 'MIRROR_LINK_LOST', reason: 'connection-lost' });
+    expect(await req).toMatchObject({ code: 'MLINK_LINK_LOST', reason: 'connection-lost' });
     s1.link.cut(true);
     s1.link.cut(false);
     await s1.waitUp();
@@ -265,7 +265,7 @@ describe('handshake', () => {
     expect(atS1?.info.message).toContain("'vd-7'");
     expect(atS1?.info.message).toContain("'vd-8'");
     expect(s1.link.up || s2.link.up).toBe(false);
-    expect(await rejection(s1.link.request('echo'))).toMatchObject({ code: 'MIRROR_LINK_DOWN' });
+    expect(await rejection(s1.link.request('echo'))).toMatchObject({ code: 'MLINK_LINK_DOWN' });
     expect(s1.link.stats().lastConnectError).toMatch(/handshake-refused/);
   });
 
@@ -300,7 +300,7 @@ describe('handshake', () => {
 });
 
 describe('options', () => {
-  it('rejects bad options with MIRROR_INVALID_OPTIONS', async () => {
+  it('rejects bad options with MLINK_INVALID_OPTIONS', async () => {
     const base = { groupId: 'g', onRequest: () => ({}) };
     const bad = [
       { ...base, self: 's1', peer: 's1', connect: { host: '127.0.0.1', port: 1 } },
@@ -317,11 +317,11 @@ describe('options', () => {
         err = e;
       }
       expect(err).toBeInstanceOf(MirrorLinkError);
-      expect(err).toMatchObject({ code: 'MIRROR_INVALID_OPTIONS' });
+      expect(err).toMatchObject({ code: 'MLINK_INVALID_OPTIONS' });
     }
   });
 
-  it('reports a port in use as MIRROR_LISTEN_FAILED, and binds once the port is free', async () => {
+  it('reports a port in use as MLINK_LISTEN_FAILED, and binds once the port is free', async () => {
     const s2 = await startTestLink(cleanup, { self: 's2', peer: 's1', groupId: 'g1', listen: { host: '127.0.0.1', port: 0 }, ...FAST });
     const port = s2.link.address?.port ?? 0;
     const late = createMirrorLink({
@@ -334,7 +334,7 @@ describe('options', () => {
     });
     cleanup.add(late, (l) => l.close());
     const err = await rejection(late.ready());
-    expect(err).toMatchObject({ code: 'MIRROR_LISTEN_FAILED' });
+    expect(err).toMatchObject({ code: 'MLINK_LISTEN_FAILED' });
     expect((err as Error).message).toMatch(/EADDRINUSE/);
     expect(late.address).toBeUndefined();
     expect(late.stats().lastConnectError).toMatch(/listen-failed/);

@@ -151,9 +151,9 @@ describe('mirror link protocol', () => {
   });
 
   it('refuses to encode over the caps', () => {
-    expect(() => encodeRequestHead(1, 'w', {}, MAX_PAYLOAD_BYTES + 1)).toThrow(expect.objectContaining({ code: 'MIRROR_FRAME_TOO_LARGE' }));
+    expect(() => encodeRequestHead(1, 'w', {}, MAX_PAYLOAD_BYTES + 1)).toThrow(expect.objectContaining({ code: 'MLINK_FRAME_TOO_LARGE' }));
     expect(() => encodeRequestHead(1, 'w', { big: 'x'.repeat(MAX_META_BYTES) }, 0)).toThrow(
-      expect.objectContaining({ code: 'MIRROR_FRAME_TOO_LARGE' }),
+      expect.objectContaining({ code: 'MLINK_FRAME_TOO_LARGE' }),
     );
   });
 });
