@@ -1,11 +1,28 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/** Writes in progress per target path: later writes of one path wait for earlier ones. */
+const inProgress = new Map<string, Promise<void>>();
+
 /**
  * Writes a file so that a crash at any instant leaves either the old or the new content:
- * write a temporary file, fsync it, rename it over the target, fsync the directory.
+ * write a temporary file, fsync it, rename it over the target, fsync the directory. Writes of the
+ * same path in this process run one after the other, in call order: the last call's content is
+ * what stays, and two writers never share the temporary file (a periodic save racing a final one
+ * at a graceful stop renamed the other's temporary file away, and the stop failed).
  */
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+export function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+  const previous = inProgress.get(path) ?? Promise.resolve();
+  const write = previous.catch(() => {}).then(() => writeNow(path, data));
+  const settled = write.catch(() => {});
+  inProgress.set(path, settled);
+  void settled.then(() => {
+    if (inProgress.get(path) === settled) inProgress.delete(path);
+  });
+  return write;
+}
+
+async function writeNow(path: string, data: string | Buffer): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   const fh = await open(tmp, 'w', 0o644);
