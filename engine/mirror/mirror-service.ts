@@ -188,6 +188,21 @@ export class ServerMirrors implements MirrorService {
         },
       },
       {
+        // MIR-6: the witness tells a copy that its partner crashed, which the copy cannot see when
+        // the link was already cut: the partner's lost cache makes a full recovery necessary.
+        method: 'POST',
+        path: '/mirror/peer-crashed',
+        handler: async (body) => {
+          const { peer } = (body ?? {}) as { peer?: string };
+          if (typeof peer !== 'string')
+            throw new HttpError(400, 'API_BAD_REQUEST', 'invalid request: give {"peer": "s2"}', {
+              problems: [{ field: 'peer', problem: 'must be a server name' }],
+            });
+          for (const volume of this.volumes.values()) if (volume.peer === peer) await volume.partnerCrashed();
+          return { ok: true };
+        },
+      },
+      {
         method: 'POST',
         path: '/mirror/force',
         handler: async (body) => {

@@ -145,6 +145,8 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
     this.lastDecision = decision;
     const peerUnsure = RegionBitmap.fromBuffer(this.size, Buffer.from(peer.unsure, 'base64'));
     this.peerLeaving = false;
+    // What an earlier graceful leave said of the partner's generation is superseded by this meeting.
+    this.peerSameGen = false;
     if (decision.kind === 'undecidable') {
       this.ctx.log(`${this.name}: cannot tell the newest copy: ${decision.reason}; waiting for Force Mirror Recovery (MIR-11)`);
       await this.setRole('undecidable', 'met partner');
@@ -386,6 +388,7 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
       }
       if (verdict === 'down') {
         // MIR-6: the partner crashed: it needs full recovery, whatever is written from now on.
+        this.peerSameGen = false;
         if (role === 'serving') this.state.record = advance(this.state.record, this.ctx.server, null, true);
         else this.state.record = { ...this.state.record, peerNeedsFull: true };
         await this.state.save();
@@ -432,13 +435,35 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
     else await this.setRole('alone', `${this.ctx.peer} stopped gracefully`);
   }
 
+  /** The partner's server. */
+  get peer(): string {
+    return this.ctx.peer;
+  }
+
+  /**
+   * The witness says the partner crashed (MIR-6). With the link up, link loss handles it; with the
+   * link already cut, this copy serves alone and would otherwise count on a log recovery the
+   * partner's lost cache makes insufficient.
+   */
+  partnerCrashed(): Promise<void> {
+    return this.serial(async () => {
+      if (this.role !== 'alone' || this.state.record.peerNeedsFull) return;
+      this.peerSameGen = false;
+      this.state.record = { ...this.state.record, peerNeedsFull: true };
+      await this.state.save();
+      this.ctx.log(`${this.name}: ${this.ctx.peer} crashed while the link was down: it needs full recovery`);
+    });
+  }
+
   // ---------------------------------------------------------------------------------------
   // Operator actions and lifecycle
 
   /** MIR-11: an operator brings this copy online; the other copy gets full recovery from it. */
   force(): Promise<void> {
     return this.serial(async () => {
-      if (servesHosts(this.role) || this.role === 'cutOff' || this.role === 'target') {
+      // A cut-off copy may be forced: the supervisor refuses first when the copy across the cut
+      // still serves hosts (it sees the whole group; this copy cannot).
+      if (servesHosts(this.role) || this.role === 'target') {
         throw new MirrorRefusal('MIR_FORCE_NOT_NEEDED', 'hosts have access through an up-to-date copy; nothing to force');
       }
       const previous = this.state.record.gen;

@@ -199,8 +199,9 @@ export class StorageServer {
         this.ups = 'mains';
         for (const d of this.disks.values()) await d.cache.forceWriteThrough(false);
       } else {
-        if (this.ups === 'mains') throw new RefusedError('UPS_ON_MAINS', 'the UPS is on mains power');
+        // SRV-12 before SRV-13: a server that is not running has nothing to stop, whatever the source.
         if (this.state !== 'running') throw new RefusedError('SRV_NOT_RUNNING', 'the server is not running; nothing to stop');
+        if (this.ups === 'mains') throw new RefusedError('UPS_ON_MAINS', 'the UPS is on mains power');
         this.log('UPS battery low: stopping gracefully');
         await this.doStop();
         this.persisted.resumeAs = 'stopped';

@@ -95,7 +95,13 @@ export function mergeStatus(
         copies: serving.copies.map((c) => (cutOff(c.server) && pending[c.dataStatus] ? { ...c, dataStatus: pending[c.dataStatus]! } : c)),
       };
     }
+    // No access: a running holder knows the disk's state (doubleFailure, recovery waiting); a
+    // stopped one only reports what it cannot see (MIR-9, MIR-11).
+    const running = v.copies.flatMap((s) =>
+      reports.get(s)?.server.state === 'running' ? (reports.get(s)?.virtualDisks.find((x) => x.name === v.name) ?? []) : [],
+    );
     return (
+      running[0] ??
       views[0] ?? {
         name: v.name,
         kind: 'mirrored',

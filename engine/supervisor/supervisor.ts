@@ -104,6 +104,7 @@ export class Supervisor {
           // An exit nobody asked for is a crash: power failure semantics (SRV-10, SRV-11).
           this.log(`${name} exited unexpectedly (code ${code}, signal ${signal}); treating it as a crash`);
           void this.releaseLoops(name);
+          void this.tellPartnersCrashed([name]);
         }
         resolve();
       });
@@ -151,6 +152,22 @@ export class Supervisor {
     await m.exited;
     await this.releaseLoops(name);
     this.log(`${name} crashed (SIGKILL)`);
+    await this.tellPartnersCrashed([name]);
+  }
+
+  /** The witness tells the running mirror partners of crashed servers (MIR-6): they cannot see it across a cut link. */
+  private async tellPartnersCrashed(crashed: readonly string[]): Promise<void> {
+    for (const [a, b] of mirrorLinkPairs(this.config)) {
+      for (const [peer, partner] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        if (!crashed.includes(peer) || !this.isOn(partner)) continue;
+        await this.serverCommand(partner, '/mirror/peer-crashed', { peer }).catch((error: unknown) =>
+          this.log(`could not tell ${partner} that ${peer} crashed: ${(error as Error).message}`),
+        );
+      }
+    }
   }
 
   /** Power failure of the whole site: every powered-on server is killed at the same instant (MIR-11). */
@@ -220,13 +237,9 @@ export class Supervisor {
       if (event !== 'low') m.ups = event;
       return;
     }
-    // Off: the UPS still changes source; the server learns it at power-on.
-    if (event === 'low')
-      throw new HttpError(
-        409,
-        m.ups === 'mains' ? 'UPS_ON_MAINS' : 'SRV_NOT_RUNNING',
-        m.ups === 'mains' ? 'the UPS is on mains power' : 'the server is not running; nothing to stop',
-      );
+    // Off: the UPS still changes source; the server learns it at power-on. Battery low has
+    // nothing to stop, whatever the source (SRV-12 before SRV-13, as a stopped server answers).
+    if (event === 'low') throw new HttpError(409, 'SRV_NOT_RUNNING', 'the server is not running; nothing to stop');
     if (m.ups === event)
       throw new HttpError(
         409,
@@ -259,6 +272,11 @@ export class Supervisor {
         'GROUP_UNKNOWN_NAME',
         `${vdisk} has no copy on ${JSON.stringify(copy)}; its copies are on ${v.copies.join(' and ')}`,
       );
+    // Hosts still reach an up-to-date copy somewhere (possibly across a cut link, where the cut-off
+    // copy cannot see it): forcing would split the brain. Only the group sees every copy.
+    const merged = (await this.report()).status.virtualDisks.find((x) => x.name === vdisk);
+    if (merged?.hostAccess === 'readWrite')
+      throw new HttpError(409, 'MIR_FORCE_NOT_NEEDED', 'hosts have access through an up-to-date copy; nothing to force');
     if (!this.isOn(copy)) throw new HttpError(409, 'MIR_COPY_SERVER_DOWN', `${copy} is powered off; power it on and start it first`);
     this.log(`FORCE MIRROR RECOVERY of ${vdisk}: copy on ${copy} requested by the operator`);
     await this.serverCommand(copy, '/mirror/force', { vdisk });
