@@ -72,6 +72,7 @@ export async function runPath(options: RunPathOptions): Promise<PathResult> {
   const workDir = await mkdtemp(join(options.workRoot ?? tmpdir(), `sanspec-${path.id.replace(/[^a-zA-Z0-9-]/g, '_')}-`));
   let sut: SystemUnderTest | undefined;
   let rt: PathRuntime | undefined;
+  let keep = false;
   const result = (outcome: PathResult['outcome'], extra: Partial<PathResult> = {}): PathResult => ({
     id: path.id,
     spec: path.spec,
@@ -155,6 +156,10 @@ export async function runPath(options: RunPathOptions): Promise<PathResult> {
             step: rt?.step ?? -1,
             message: `the run of this path failed unexpectedly: ${errorText(error)}`,
           };
+    if (keepFailed()) {
+      keep = true;
+      log.push(`work directory kept (SANSPEC_KEEP_FAILED): ${workDir}`);
+    }
     return result('failed', { failure, log, history: excerpts(rt) });
   } finally {
     if (rt) await rt.devices.closeAll();
@@ -165,9 +170,12 @@ export async function runPath(options: RunPathOptions): Promise<PathResult> {
         log.push(`close failed: ${errorText(error)}`);
       }
     }
-    await rm(workDir, { recursive: true, force: true });
+    if (!keep) await rm(workDir, { recursive: true, force: true });
   }
 }
+
+/** SANSPEC_KEEP_FAILED=1: a failed path's work directory (the system's files and logs) is kept for a post-mortem. */
+const keepFailed = (): boolean => process.env.SANSPEC_KEEP_FAILED === '1';
 
 /** The last operations on each disk, for a failing path's report. */
 function excerpts(rt: PathRuntime | undefined): HistoryExcerpt[] {
