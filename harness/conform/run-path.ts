@@ -215,7 +215,7 @@ async function act(rt: PathRuntime, step: PlanStep): Promise<StepRecord['result'
     return running ? 'accepted' : { refused: 'MIR_NO_RECOVERY' };
   }
   const overlap = step.overlapIo && rt.capabilities.hostIo ? writableDisks(rt) : [];
-  const writers = startOverlapWrites(rt, overlap);
+  const writers = startOverlapWrites(rt, overlap, overlap.length > 0 ? accessEnds(rt, event, overlap) : new Set());
   const from = performance.now();
   let answer: ApplyResult;
   try {
@@ -249,13 +249,25 @@ function writableDisks(rt: PathRuntime): string[] {
   return rt.topology.virtualDisks.filter((v) => agreedAccess(rt.predictor, rt.states, v.name) === 'readWrite').map((v) => v.name);
 }
 
+/** Disks of `vdisks` to which every outcome of `event` the model allows leaves no host access (MIR-9, VD-1). */
+function accessEnds(rt: PathRuntime, event: GroupEvent, vdisks: readonly string[]): Set<string> {
+  const after = rt.predictor.outcomes(rt.states, event, { overlapWrites: vdisks }).accepted;
+  if (after.length === 0) return new Set();
+  return new Set(vdisks.filter((v) => agreedAccess(rt.predictor, after, v) === 'disabled'));
+}
+
 /**
  * Writers that keep writing to `vdisks` until stopped: the writes in flight while an action
  * happens (planned overlap). Each has a device of its own: a mirrored disk's retries across paths
- * as long as hosts would (MIR-2: the writes should fail over), a single disk's gives up quickly
- * (its server going down fails them anyway, and a long retry would only hold up the step).
+ * as long as hosts would (MIR-2: the writes should fail over), unless the action takes every
+ * path away (`accessEnds`: a write can then only fail, and retrying would only hold up the step);
+ * a single disk's gives up quickly for the same reason (its server going down fails them anyway).
  */
-function startOverlapWrites(rt: PathRuntime, vdisks: readonly string[]): { stop(): Promise<void> } {
+function startOverlapWrites(
+  rt: PathRuntime,
+  vdisks: readonly string[],
+  accessEnds: ReadonlySet<string>,
+): { stop(): Promise<void> } {
   let done = false;
   const running: Promise<void>[] = [];
   const devices: Promise<HostDevice>[] = [];
@@ -263,7 +275,7 @@ function startOverlapWrites(rt: PathRuntime, vdisks: readonly string[]): { stop(
     const disk = rt.histories.get(vdisk);
     if (!disk) return;
     const single = rt.topology.virtualDisks.find((v) => v.name === vdisk)?.kind === 'single';
-    const retryForMs = single ? Math.min(rt.settings.retryForMs, 100) : rt.settings.retryForMs;
+    const retryForMs = single || accessEnds.has(vdisk) ? Math.min(rt.settings.retryForMs, 100) : rt.settings.retryForMs;
     for (let w = 0; w < 2; w++) {
       const host = rotate(rt.topology.hosts, rt.step + k + w);
       let device: Promise<HostDevice> | undefined;
