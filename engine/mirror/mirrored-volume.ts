@@ -50,6 +50,8 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
   private readonly state: VolumeRecord;
   /** The partner said it leaves gracefully (after flushing). */
   private peerLeaving = false;
+  /** A graceful stop of this copy has begun (cleared when virtualization starts again). */
+  private stopping = false;
   /** The partner holds this copy's generation (it left gracefully, or was cut off): first write moves on. */
   private peerSameGen = false;
   private lastDecision: Decision | null = null;
@@ -80,6 +82,7 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
   async open(): Promise<void> {
     if (await this.state.load()) this.ctx.log(`${this.name}: the last run ended in a crash while receiving writes; the cache was lost`);
     this.role = 'awaiting';
+    this.stopping = false;
     this.peerLeaving = false;
     this.peerSameGen = false;
   }
@@ -422,6 +425,10 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
    */
   async partnerLeaving(): Promise<void> {
     this.peerLeaving = true;
+    // Both copies stopping at once (a group going down, a site shutdown): this copy's own stop
+    // holds the queue while it waits for the partner's answer to its own 'leaving'; waiting here
+    // for the queue would make each wait for the other until the request times out.
+    if (this.stopping) return;
     await this.serial(() => this.partnerLeft());
   }
 
@@ -483,6 +490,7 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
   /** Graceful stop (SRV-3): flush, tell the partner, record that no writes are pending. Idempotent. */
   async stop(): Promise<void> {
     this.recovery?.abort();
+    this.stopping = true;
     await this.serial(async () => {
       this.state.stopTimer();
       if (this.role === 'stopped') return;

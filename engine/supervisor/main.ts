@@ -97,10 +97,8 @@ supervisor.apiUrl = api.url;
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void end(0));
 
 try {
-  for (const s of config.servers) {
-    log(`powering on ${s.name}`);
-    await supervisor.powerOn(s.name);
-  }
+  log(`powering on ${config.servers.map((s) => s.name).join(', ')}`);
+  await supervisor.powerOnAll();
 } catch (error) {
   log(`group failed to come up: ${(error as Error).message}`);
   await writeJsonAtomic(runtimeFile, { pid: process.pid, url: api.url, error: (error as Error).message });

@@ -76,6 +76,19 @@ export class Supervisor {
     return this.serial(() => this.doPowerOn(name));
   }
 
+  /**
+   * The group comes up: every machine powers on at once, as a rack does, rather than one after
+   * the other (each server's start is mostly waiting: its process, its backends, its partner).
+   * Rejects with the first failure once every power-on has ended.
+   */
+  powerOnAll(): Promise<void> {
+    return this.serial(async () => {
+      const results = await Promise.allSettled(this.config.servers.map((s) => this.doPowerOn(s.name)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    });
+  }
+
   private async doPowerOn(name: string): Promise<void> {
     const m = this.machine(name);
     if (m.child) throw new HttpError(409, 'SRV_ALREADY_ON', `${name} is already powered on`);
