@@ -4,9 +4,7 @@ import { generateDiagrams } from '../../../../harness/diagram/generate-diagrams.
 import { recordedHash, sourceHash } from '../../../../harness/diagram/render-diagrams.js';
 
 const dir = 'docs/diagrams';
-const regenerate =
-  'docs/diagrams is out of date with models/: regenerate it with `sanspec diagrams --out docs/diagrams` ' +
-  "(until the command is wired into the CLI: npx tsx -e \"import('./harness/diagram/index.ts').then((m) => m.diagramsCommand.run({ out: 'docs/diagrams' }))\")";
+const regenerate = 'docs/diagrams is out of date with models/: regenerate it with `npx sanspec diagrams --out docs/diagrams`';
 
 describe('docs/diagrams', () => {
   const diagrams = generateDiagrams();
