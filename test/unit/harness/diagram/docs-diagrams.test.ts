@@ -29,4 +29,13 @@ describe('docs/diagrams', () => {
       expect(svg).toContain('<svg');
     }
   });
+
+  it('docs/model.md and README.md show every generated diagram', () => {
+    const model = readFileSync('docs/model.md', 'utf8');
+    const readme = readFileSync('README.md', 'utf8');
+    for (const d of diagrams) {
+      expect(model, `docs/model.md shows ${d.name}.svg`).toContain(`](diagrams/${d.name}.svg)`);
+      expect(readme, `README.md links ${d.name}.svg`).toContain(`](docs/diagrams/${d.name}.svg)`);
+    }
+  });
 });
