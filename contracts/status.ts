@@ -1,7 +1,8 @@
 // The observable status of a server group (CF-2): the one JSON shape every system under test
 // reports and the harness compares with the model's prediction. Written once, schema first: the
 // TypeScript types are derived from the schema, and the published JSON Schema is the schema itself
-// (`sanspec schema status` prints it; docs/schema/group-status.json is generated from it).
+// (docs/schema/group-status.json is this schema as JSON; test/unit/docs/published-schema.test.ts
+// fails when it falls behind and rewrites it with SANSPEC_UPDATE_DOCS=1).
 // This module is a leaf: it imports TypeBox and nothing from the toolkit or the engine, so both
 // may import it.
 

@@ -2,7 +2,8 @@
 // file maps each of the model's events to a shell command template, and says how to open, close
 // and query a system, how hosts reach its disks (NBD URIs), and where each copy's backend is.
 // Written once, schema first: the types are derived from the schema, and the schema is the
-// published JSON Schema (docs/command-adapter.md documents every field with a worked example).
+// published JSON Schema (docs/adapters.md documents every field with worked examples;
+// docs/schema/command-manifest.json is this schema as JSON).
 //
 // Templates are shell commands run with `sh -c` in the manifest's directory. `{name}`
 // placeholders are replaced by shell-quoted values: {dir} (the system's own empty directory),

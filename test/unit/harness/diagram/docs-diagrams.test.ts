@@ -4,9 +4,7 @@ import { generateDiagrams } from '../../../../harness/diagram/generate-diagrams.
 import { recordedHash, sourceHash } from '../../../../harness/diagram/render-diagrams.js';
 
 const dir = 'docs/diagrams';
-const regenerate =
-  'docs/diagrams is out of date with models/: regenerate it with `sanspec diagrams --out docs/diagrams` ' +
-  "(until the command is wired into the CLI: npx tsx -e \"import('./harness/diagram/index.ts').then((m) => m.diagramsCommand.run({ out: 'docs/diagrams' }))\")";
+const regenerate = 'docs/diagrams is out of date with models/: regenerate it with `npx sanspec diagrams --out docs/diagrams`';
 
 describe('docs/diagrams', () => {
   const diagrams = generateDiagrams();
@@ -29,6 +27,15 @@ describe('docs/diagrams', () => {
       const svg = readFileSync(`${dir}/${d.name}.svg`, 'utf8');
       expect(recordedHash(svg), `${d.name}.svg was rendered from another source: ${regenerate}`).toBe(sourceHash(d.source));
       expect(svg).toContain('<svg');
+    }
+  });
+
+  it('docs/model.md and README.md show every generated diagram', () => {
+    const model = readFileSync('docs/model.md', 'utf8');
+    const readme = readFileSync('README.md', 'utf8');
+    for (const d of diagrams) {
+      expect(model, `docs/model.md shows ${d.name}.svg`).toContain(`](diagrams/${d.name}.svg)`);
+      expect(readme, `README.md links ${d.name}.svg`).toContain(`](docs/diagrams/${d.name}.svg)`);
     }
   });
 });
