@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Three projects, each runnable alone (`npm run test:unit`, `test:integration`, `test:conformance`);
@@ -10,7 +11,11 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'] } },
-      { extends: true, test: { name: 'conformance', include: ['test/conformance/**/*.test.ts'] } },
+      // Paths of a plan run concurrently within a file, as many as there are cores (`sanspec run --jobs`).
+      {
+        extends: true,
+        test: { name: 'conformance', include: ['test/conformance/**/*.test.ts'], maxConcurrency: availableParallelism() },
+      },
     ],
   },
 });
