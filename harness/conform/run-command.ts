@@ -189,6 +189,11 @@ export async function runCommand(options: RunCommandOptions, env: RunCommandEnvi
       ...(minimize ? { minimize } : {}),
       signal: controller.signal,
       onProgress: (p) => progress?.update(p),
+      onPath: (e) => {
+        if (e.phase !== 'minimize' || options.json || !e.result?.failure) return;
+        const f = e.result.failure;
+        stderr.write(`${e.id} failed ${f.rule} after ${e.result.steps.length} of ${e.result.path.steps.length} step(s); minimizing it\n`);
+      },
     });
   } finally {
     progress?.stop();

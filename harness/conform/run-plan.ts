@@ -85,6 +85,7 @@ export async function runPlan(options: RunOptions): Promise<RunReport> {
       }
       if (result.outcome === 'failed' && options.minimize) {
         const context = { adapter, plan, model, settings, signal: controller.signal, workRoot: options.workRoot };
+        options.onPath?.({ id: path.id, phase: 'minimize', result });
         try {
           result = { ...result, minimized: await minimizeFailure(context, result, options.minimize) };
         } catch (error) {

@@ -214,8 +214,8 @@ export interface RunOptions {
   readonly maxBlocks?: number;
   /** Minimize every failing path (default: off when not given; `sanspec run` turns it on unless --no-minimize). */
   readonly minimize?: MinimizeOptions;
-  /** Called when a path starts and ends (progress bars name the paths in flight). */
-  readonly onPath?: (e: { readonly id: string; readonly phase: 'start' | 'end'; readonly result?: PathResult }) => void;
+  /** Called when a path starts, when its failure starts being minimized (with the failed result), and when it ends. */
+  readonly onPath?: (e: { readonly id: string; readonly phase: 'start' | 'minimize' | 'end'; readonly result?: PathResult }) => void;
 }
 
 /** Progress of a run. */
