@@ -239,6 +239,12 @@ function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Where a failure was seen, in words. */
+function failurePlace(step: number, steps: number): string {
+  if (step < 0) return 'in the initial state';
+  return step >= steps ? 'in the final checks' : `at step ${step + 1}`;
+}
+
 /** The command that replays `file` against the adapter of this run. */
 export function replayCommand(file: string, options: Pick<RunCommandOptions, 'adapter' | 'adapterConfig' | 'backend'>): string {
   const words = ['sanspec', 'run', '--replay', file, '--adapter', options.adapter ?? 'engine'];
@@ -286,7 +292,13 @@ async function saveReplays(report: RunReport, plan: Plan, options: RunCommandOpt
     let file = options.replay;
     if (file === undefined) {
       file = join(await directory(), failureFileName(p.id).replace(/\.txt$/, '.replay.json'));
-      savePlan(file, replayPlan(plan, p.minimized?.path ?? p.path));
+      const path = p.minimized?.path ?? p.path;
+      const f = p.minimized?.failure ?? p.failure;
+      // Whoever opens the file sees what it showed, and on what.
+      const showed = f
+        ? [`failed ${f.rule}${f.code ? ` ${f.code}` : ''} ${failurePlace(f.step, path.steps.length)} on adapter ${report.adapter}`]
+        : [];
+      savePlan(file, replayPlan(plan, { ...path, covers: [...path.covers, ...showed] }));
     }
     paths.push({ ...p, replay: { file, command: replayCommand(file, options) } });
   }

@@ -110,6 +110,21 @@ describe('minimal counterexamples', { timeout: 120_000 }, () => {
     expect(m.reproduction.verdict).toBe('deterministic');
   });
 
+  it('CF-1 when the time budget runs out, the smallest failing path found so far is kept and marked', async () => {
+    const report = await runPlan({
+      adapter: createModelAdapter({ lies: { reportStoppedPathsOnline: true } }),
+      plan: handPlan([longPath]),
+      jobs: 1,
+      settleTimeoutMs: 300,
+      workRoot: dir,
+      minimize: { budgetMs: 0, reproduce: 1 },
+    });
+    const r = report.paths[0]!;
+    expect(r.minimized).toMatchObject({ budgetExhausted: true, candidateRuns: 0, reproduction: { runs: 1, failures: 1 } });
+    expect(r.minimized!.path.steps).toHaveLength(12);
+    expect(formatFailure(r)).toMatch(/time budget ran out: maybe not minimal/);
+  });
+
   it('CF-1 a lie that shows on every other run is reported as timing-dependent', async () => {
     const path: HandPath = { name: 'flaky', spec: ['SRV-1'], steps: ['write m1', 'stop s1', 'start s1', 'recoveryComplete m1'] };
     const r = await runMinimized(path, { lies: { reportStoppedPathsOnline: true }, liesEvery: 2 });
@@ -148,6 +163,7 @@ describe('minimal counterexamples', { timeout: 120_000 }, () => {
     // The file is a plan of the one minimized path; replaying it fails at that step with CF-1.
     const saved = loadPlan(file);
     expect(saved).toMatchObject({ criterion: 'replay', seed: 1, paths: [{ id: failed.minimized!.path.id }] });
+    expect(saved.paths[0]!.covers).toEqual(['minimized from hand-long', 'failed CF-1 at step 1 on adapter model (lying)']);
     const again = await run({ adapter: 'model', adapterConfig: config, replay: file, json: true });
     expect(again.code).toBe(1);
     const replayed = (JSON.parse(again.out) as RunReport).paths[0]!;
