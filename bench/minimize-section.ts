@@ -11,8 +11,7 @@
 
 import { createModelAdapter, type ModelLies } from '../adapters/model/index.js';
 import type { Adapter } from '../adapters/types.js';
-import { runPlan } from '../harness/conform/run-plan.js';
-import type { PathResult } from '../harness/conform/types.js';
+import { type FirstFailure, runUntilFirstFailure } from '../harness/conform/first-failure.js';
 import { createPlan } from '../harness/plan/create-plan.js';
 import { type ShowingStep, shortestShowingIn } from '../harness/plan/shortest-showing.js';
 import { conformanceTopology } from '../models/topology.js';
@@ -60,11 +59,7 @@ export const modelFaults: readonly BenchFault[] = [
   },
 ];
 
-interface Measured {
-  readonly fault: BenchFault;
-  readonly failed: PathResult | null;
-  readonly firstViolationMs: number | null;
-  readonly totalMs: number;
+interface Measured extends FirstFailure {
   readonly shortest: number | null;
 }
 
@@ -74,28 +69,14 @@ export async function measureFault(fault: BenchFault): Promise<Measured> {
   const plan = createPlan(topology, 'components');
   const shortest = shortestShowingIn(topology, fault.shows)?.length ?? null;
   const adapter = await fault.adapter();
-  const controller = new AbortController();
-  const started = performance.now();
-  const startedAt = new Map<string, number>();
-  let failed: PathResult | null = null;
-  let firstViolationMs: number | null = null;
-  await runPlan({
+  const found = await runUntilFirstFailure({
     adapter,
     plan,
     jobs: 2,
     settleTimeoutMs: fault.settleTimeoutMs ?? 1000,
     minimize: { reproduce: 3 },
-    signal: controller.signal,
-    onPath: (e) => {
-      if (e.phase === 'start') startedAt.set(e.id, performance.now());
-      else if (e.result?.outcome === 'failed' && !failed) {
-        failed = e.result;
-        firstViolationMs = startedAt.get(e.id)! - started + e.result.durationMs;
-        controller.abort();
-      }
-    },
   });
-  return { fault, failed, firstViolationMs, totalMs: performance.now() - started, shortest };
+  return { ...found, shortest };
 }
 
 const s = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
@@ -107,7 +88,7 @@ export async function minimizeSection(faults: readonly BenchFault[] = modelFault
   for (const fault of faults) {
     process.stderr.write(`  ${fault.name}\n`);
     const m = await measureFault(fault);
-    const f = m.failed as PathResult | null;
+    const f = m.failed;
     const min = f?.minimized;
     const rule = min?.failure.rule ?? f?.failure?.rule ?? 'not caught';
     const length = min ? min.path.steps.length : null;

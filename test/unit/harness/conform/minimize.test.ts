@@ -12,7 +12,11 @@ import { createModelAdapter, type ModelAdapterOptions } from '../../../../adapte
 import { eventLabel } from '../../../../harness/check/format.js';
 import { formatFailure } from '../../../../harness/conform/format-failure.js';
 import { runCommand, type RunCommandOptions } from '../../../../harness/conform/run-command.js';
+import { runUntilFirstFailure } from '../../../../harness/conform/first-failure.js';
 import { runPlan } from '../../../../harness/conform/run-plan.js';
+import { createPlan } from '../../../../harness/plan/create-plan.js';
+import { shortestShowingIn } from '../../../../harness/plan/shortest-showing.js';
+import { conformanceTopology } from '../../../../models/topology.js';
 import type { PathResult, RunReport } from '../../../../harness/conform/types.js';
 import { loadPlan } from '../../../../harness/plan/plan-file.js';
 import { handPlan, type HandPath } from './hand-plan.js';
@@ -170,6 +174,29 @@ describe('minimal counterexamples', { timeout: 120_000 }, () => {
     expect(replayed.failure).toMatchObject({ rule: 'CF-1', step: 0 });
     expect(replayed.minimized).toBeUndefined();
     expect(replayed.replay).toEqual({ file, command });
+  });
+});
+
+describe('the default plan against a fault', { timeout: 120_000 }, () => {
+  it('CF-1 the first failing path is minimized to at most the shortest path the model says can show the lie, plus one step', async () => {
+    const topology = conformanceTopology();
+    const shortest = shortestShowingIn(topology, (s) => !s.refused && s.after.servers.some((x) => x.state !== 'running'));
+    expect(shortest).not.toBeNull();
+    const found = await runUntilFirstFailure({
+      adapter: createModelAdapter({ lies: { reportStoppedPathsOnline: true } }),
+      plan: createPlan(topology, 'components'),
+      jobs: 2,
+      settleTimeoutMs: 300,
+      workRoot: dir,
+      minimize: { reproduce: 2 },
+    });
+    const m = found.failed?.minimized;
+    expect(found.failed?.failure?.rule).toBe('CF-1');
+    expect(m?.failure.rule).toBe('CF-1');
+    expect(m!.path.steps.length).toBeLessThanOrEqual(shortest!.length + 1);
+    expect(m!.reproduction.verdict).toBe('deterministic');
+    expect(found.firstViolationMs).toBeLessThanOrEqual(found.totalMs);
+    expect(found.totalMs).toBeLessThan(60_000);
   });
 });
 
