@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { adapterSection } from './adapter-section.js';
 import { engineSection } from './engine-section.js';
 import { machineLine } from './machine.js';
+import { minimizeSection } from './minimize-section.js';
 import { mirrorSection } from './mirror-section.js';
 import { modelSection } from './model-section.js';
 
@@ -13,6 +14,7 @@ const sections: Record<string, () => Promise<string>> = {
   engine: engineSection,
   mirror: mirrorSection,
   adapter: adapterSection,
+  minimize: () => minimizeSection(),
 };
 
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true } } });

@@ -1,6 +1,7 @@
 // The model adapter's configuration file (`--adapter-config FILE`): JSON with the options of
 // `createModelAdapter`, so a run from the command line can make it lie or recover by itself.
 //   { "lies": { "dropWrite": { "vdisk": "m1", "nth": 3 } }, "diskSize": 262144, "autoRecoverMs": 50, "writeBackCache": true }
+// ("liesEvery": 2 makes the lies hold on every other system opened: a failure that comes and goes).
 
 import { readFileSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
@@ -34,6 +35,7 @@ const ModelAdapterConfigSchema = Type.Object(
     diskSize: Type.Optional(Type.Integer({ minimum: 4096, multipleOf: 4096 })),
     autoRecoverMs: Type.Optional(Type.Integer({ minimum: 0 })),
     writeBackCache: Type.Optional(Type.Boolean()),
+    liesEvery: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );

@@ -29,6 +29,12 @@ export interface ModelAdapterOptions {
   readonly writeBackCache?: boolean;
   /** Component machines of the model it behaves as (default: the real ones). */
   readonly machines?: Partial<GroupMachines>;
+  /**
+   * The lies hold only on every Nth system this adapter opens, the first included (default 1:
+   * every system). With 2, a lie shows on every other run: a failure that comes and goes, as a
+   * timing-dependent bug does, for tests of the minimizer's reproduction verdict.
+   */
+  readonly liesEvery?: number;
 }
 
 /** An I/O error of the model adapter's devices: the request certainly had no effect. */
@@ -57,6 +63,7 @@ export function createModelAdapter(options: ModelAdapterOptions = {}): Adapter {
     if (!model) models.set(key, (model = createGroupModel(topology, options.machines)));
     return model;
   };
+  let opened = 0;
   return {
     name: `model${options.lies && Object.keys(options.lies).length > 0 ? ' (lying)' : ''}`,
     capabilities(topology: Topology): Capabilities {
@@ -67,7 +74,8 @@ export function createModelAdapter(options: ModelAdapterOptions = {}): Adapter {
       return { events, hostIo: true, mirroredDisks: true, copyReader: true, cacheProbe: options.writeBackCache === true, holdsRecovery };
     },
     async open(topology, openOptions) {
-      return openModelSystem(modelOf(topology), options, openOptions.log);
+      const lying = opened++ % (options.liesEvery ?? 1) === 0;
+      return openModelSystem(modelOf(topology), lying ? options : { ...options, lies: {} }, openOptions.log);
     },
   };
 }

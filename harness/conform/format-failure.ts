@@ -7,7 +7,7 @@
 import { eventLabel } from '../check/format.js';
 import { diffValue } from './status-diff.js';
 import type { HistoryEntry } from '../workload/types.js';
-import type { PathResult } from './types.js';
+import type { Minimization, PathResult } from './types.js';
 
 /** What each rule the runner reports promises, in a few words. */
 export const ruleTitles: Record<string, string> = {
@@ -59,18 +59,26 @@ function shownSteps(total: number, failed: number): number[] {
   return [...keep].sort((a, b) => a - b);
 }
 
-/** The failure of a failed path, formatted for a terminal (about 40 lines at most). */
+/**
+ * The failure of a failed path, formatted for a terminal (about 40 lines at most). When the run
+ * minimized it, the minimized path and its failure are shown, with a line on how it was found and
+ * how often it reproduced; the replay command comes last.
+ */
 export function formatFailure(result: PathResult): string {
-  const f = result.failure;
+  const m = result.minimized;
+  const f = m?.failure ?? result.failure;
   if (!f) return `${result.id}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`;
-  const steps = result.path.steps;
+  const path = m?.path ?? result.path;
+  const records = m?.steps ?? result.steps;
+  const steps = path.steps;
   const title = ruleTitles[f.rule];
   const lines = [
     `FAILED ${result.id}  [${result.spec.join(' ')}]`,
     `  ${f.rule}${title ? ` (${title})` : ''}${f.code ? ` ${f.code}` : ''}`,
     `  ${f.step < 0 ? 'in the initial state' : f.step >= steps.length ? 'in the final checks' : `at step ${f.step + 1}`}: ${f.message}`,
-    `  path, ${steps.length} step(s):`,
   ];
+  if (m) lines.push(`  ${minimizedLine(m)}`);
+  lines.push(`  ${m ? `minimized path ${path.id}` : 'path'}, ${steps.length} step(s):`);
   const label = (i: number) => `${steps[i]!.overlapIo ? '~' : ''}${eventLabel(steps[i]!.event)}`;
   const width = Math.max(8, ...steps.map((_, i) => label(i).length));
   lines.push(`  ${f.step === -1 ? '>' : ' '} ${'0'.padStart(3)}. initial`);
@@ -78,7 +86,7 @@ export function formatFailure(result: PathResult): string {
   for (const i of shownSteps(steps.length, f.step)) {
     if (i > previous + 1) lines.push(`        ... ${i - previous - 1} step(s)`);
     previous = i;
-    const record = result.steps[i];
+    const record = records[i];
     const answer = record ? (typeof record.result === 'string' ? record.result : `refused ${record.result.refused}`) : 'not run';
     const mark = i === f.step ? '>' : ' ';
     const text = label(i);
@@ -101,12 +109,32 @@ export function formatFailure(result: PathResult): string {
     }
     if (f.data.length > MAX_FINDINGS) lines.push(`    ... and ${f.data.length - MAX_FINDINGS} more finding(s) in the report`);
   }
+  if (result.replay) lines.push(`  replay: ${result.replay.command}`);
   return lines.join('\n');
+}
+
+/** How a path was minimized, on one line: `minimized 30 -> 1 step(s) (prefix 8, 12 runs, 1.2 s); reproduced 3/3: deterministic`. */
+export function minimizedLine(m: Minimization): string {
+  const r = m.reproduction;
+  const skipped = m.invalidCandidates > 0 ? `, ${m.invalidCandidates} skipped by the model` : '';
+  const budget = m.budgetExhausted ? ', time budget ran out: maybe not minimal' : '';
+  const reproduced = r.verdict === 'unchecked' ? 'not re-run' : `reproduced ${r.failures}/${r.runs}: ${r.verdict}`;
+  return `minimized ${m.originalLength} -> ${m.path.steps.length} step(s) (prefix ${m.prefixLength}, ${m.candidateRuns} run(s)${skipped}, ${(m.durationMs / 1000).toFixed(1)} s${budget}); ${reproduced}`;
 }
 
 /** A failing path's report file: the failure, the path's log, and the last host operations on each disk. */
 export function formatFailureFile(result: PathResult): string {
   const lines = [formatFailure(result), ''];
+  if (result.minimized && result.failure) {
+    // The failure as first found, on the original path.
+    lines.push(
+      `as first found, on path ${result.id}:`,
+      ...formatFailure({ ...result, minimized: undefined, replay: undefined })
+        .split('\n')
+        .slice(1),
+      '',
+    );
+  }
   if (result.log && result.log.length > 0) lines.push('log:', ...result.log.map((l) => `  ${l}`), '');
   for (const h of result.history ?? []) {
     const cut = h.total > h.entries.length ? `, the last ${h.entries.length} of ${h.total}` : '';

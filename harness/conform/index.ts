@@ -1,10 +1,23 @@
 // Public API of the conformance runner.
 
 export { notApplicable } from './applicability.js';
-export { formatFailure, formatFailureFile, historyLine, ruleTitles } from './format-failure.js';
+export { runUntilFirstFailure, type FirstFailure } from './first-failure.js';
+export { formatFailure, formatFailureFile, historyLine, minimizedLine, ruleTitles } from './format-failure.js';
 export { formatSummary } from './format-summary.js';
 export { junitXml } from './junit.js';
 export { lossesOf, type ActionLosses, type DiskLoss } from './losses.js';
+export {
+  candidateSettleMs,
+  ddmin,
+  DEFAULT_MINIMIZE_BUDGET_MS,
+  DEFAULT_REPRODUCE,
+  minimizeFailure,
+  refusedSteps,
+  reproductionVerdict,
+  sameFailure,
+  subPath,
+  type MinimizeContext,
+} from './minimize.js';
 export {
   createPredictor,
   type ActionOutcomes,
@@ -15,6 +28,8 @@ export {
 } from './predictor.js';
 export { HistoryEntrySchema, publishedReportSchema, RunReportSchema } from './report-schema.js';
 export {
+  replayCommand,
+  replayPlan,
   runCommand,
   RunUsageError,
   type CreatePlan,

@@ -94,6 +94,39 @@ const PlanPathSchema = Obj({
   covers: Type.Array(Type.String()),
 });
 
+const MinimizationSchema = Obj(
+  {
+    path: PlanPathSchema,
+    failure: PathFailureSchema,
+    steps: Type.Array(StepRecordSchema),
+    originalLength: Type.Integer({ minimum: 0, description: 'steps of the original failing path' }),
+    prefixLength: Type.Integer({ minimum: 0, description: 'steps of the shortest failing prefix' }),
+    candidateRuns: Type.Integer({ minimum: 0, description: 'candidate paths run on fresh systems' }),
+    invalidCandidates: Type.Integer({ minimum: 0, description: 'candidates skipped: the model refuses a step the original took' }),
+    durationMs: Type.Number({ minimum: 0 }),
+    budgetExhausted: Type.Boolean(),
+    reproduction: Obj({
+      runs: Type.Integer({ minimum: 0 }),
+      failures: Type.Integer({ minimum: 0 }),
+      verdict: Type.Union([
+        Type.Literal('deterministic'),
+        Type.Literal('timing-dependent'),
+        Type.Literal('not-reproduced'),
+        Type.Literal('unchecked'),
+      ]),
+    }),
+  },
+  'the smallest path found that fails the same way (same SPEC ID and code), and how often it reproduced',
+);
+
+const ReplayFileSchema = Obj(
+  {
+    file: Type.String({ description: 'plan file holding the one path to replay' }),
+    command: Type.String({ description: 'e.g. sanspec run --replay FILE --adapter engine' }),
+  },
+  'the saved failing path (the minimized one when there is one) and the command that replays it',
+);
+
 const PathResultSchema = Obj({
   id: Type.String(),
   spec: Type.Array(Type.String()),
@@ -105,6 +138,8 @@ const PathResultSchema = Obj({
   durationMs: Type.Number({ minimum: 0 }),
   log: Opt(Type.Array(Type.String())),
   history: Opt(Type.Array(Obj({ vdisk: Type.String(), total: Type.Integer({ minimum: 0 }), entries: Type.Array(HistoryEntrySchema) }))),
+  minimized: Opt(MinimizationSchema),
+  replay: Opt(ReplayFileSchema),
 });
 
 const SpecSummarySchema = Obj({

@@ -1,6 +1,8 @@
 // `sanspec run` as a programmatic function (the CLI is a thin shell over it): resolves the
 // adapter and the plan from options as typed on the command line, runs the plan with progress on
-// stderr, prints the summary per SPEC ID and every failure, and writes the report files.
+// stderr, prints the summary per SPEC ID and every failure, and writes the report files. A failing
+// path is minimized (minimize.ts; --no-minimize, --reproduce N, --minimize-budget S) and saved as a
+// replay file, a plan of that one path, with the command that replays it (`--replay FILE`).
 // Exit codes: 0 every path passed (or was not applicable), 1 some path failed, 2 bad usage,
 // 130 interrupted (SIGINT or SIGTERM; every system opened was closed, SANSPEC_INTERRUPTED).
 
@@ -11,14 +13,18 @@ import { codes, isCode } from '../../contracts/codes.js';
 import type { GroupModel } from '../../models/group.js';
 import type { Topology } from '../../models/types.js';
 import { createPlan, DEFAULT_SEED, DEFAULT_TOPOLOGY, loadPlan, parseShard, resolveTopology } from '../plan/index.js';
-import type { Plan } from '../plan/types.js';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { savePlan } from '../plan/plan-file.js';
+import type { Plan, PlanPath } from '../plan/types.js';
 import { formatFailure } from './format-failure.js';
 import { formatSummary } from './format-summary.js';
 import { createProgress, type ProgressStream } from './progress.js';
 import { runPlan } from './run-plan.js';
 import { shardPlan } from './shard-plan.js';
-import type { RunOptions } from './types.js';
-import { writeReport } from './write-report.js';
+import type { MinimizeOptions, PathResult, RunOptions, RunReport } from './types.js';
+import { failureFileName, writeReport } from './write-report.js';
 
 /** Options as `sanspec run` takes them (strings from the command line, or typed values). */
 export interface RunCommandOptions {
@@ -44,6 +50,16 @@ export interface RunCommandOptions {
   readonly report?: string;
   /** `--json`: print the report as JSON instead of the summary. */
   readonly json?: boolean;
+  /** `--replay FILE`: run the path(s) of a saved replay file (a plan file; written by a failing run) as they are, without minimizing. */
+  readonly replay?: string;
+  /** `--path ID`: run only this path of the plan (a random walk of `--criterion random:N --seed S`, a plan file's path). */
+  readonly path?: string;
+  /** Minimize failing paths (default true; `--no-minimize` turns it off). */
+  readonly minimize?: boolean;
+  /** `--reproduce N`: re-runs of a minimized path that tell deterministic from timing-dependent (default 3; 0 skips them). */
+  readonly reproduce?: string | number;
+  /** `--minimize-budget S`: seconds each failing path may spend minimizing (default 120). */
+  readonly minimizeBudget?: string | number;
 }
 
 /** Makes a plan: harness/plan's `createPlan`, or a stand-in (tests). */
@@ -68,7 +84,9 @@ export interface RunCommandEnvironment {
   /** Throw usage problems (coded errors) instead of printing them and returning 2: the CLI prints them its way. */
   readonly rethrowUsage?: boolean;
   /** Run settings (timeouts, work directory root). */
-  readonly run?: Partial<Omit<RunOptions, 'adapter' | 'plan' | 'model' | 'signal' | 'onProgress'>>;
+  readonly run?: Partial<Omit<RunOptions, 'adapter' | 'plan' | 'model' | 'signal' | 'onProgress' | 'minimize'>>;
+  /** Where replay files go without `--report` (default: a new `sanspec-replay-*` directory in the system's temp dir). */
+  readonly replayDir?: string;
 }
 
 /** A command line that cannot run as given (exit code 2). */
@@ -82,9 +100,10 @@ export class RunUsageError extends Error {
   }
 }
 
-const positiveInt = (name: string, value: string | number): number => {
+const positiveInt = (name: string, value: string | number, least = 1): number => {
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new RunUsageError(`--${name} must be a positive integer (got ${JSON.stringify(value)})`);
+  if (!Number.isInteger(n) || n < least)
+    throw new RunUsageError(`--${name} must be ${least === 0 ? 'a non-negative' : 'a positive'} integer (got ${JSON.stringify(value)})`);
   return n;
 };
 
@@ -113,18 +132,24 @@ export async function runCommand(options: RunCommandOptions, env: RunCommandEnvi
       throw new RunUsageError(`--seed must be an integer from 0 to 4294967295 (got ${JSON.stringify(options.seed)})`);
     }
     if (options.jobs !== undefined) positiveInt('jobs', options.jobs);
-    if (options.plan !== undefined) {
+    if (options.reproduce !== undefined) positiveInt('reproduce', options.reproduce, 0);
+    if (options.minimizeBudget !== undefined) positiveInt('minimize-budget', options.minimizeBudget);
+    const file = options.replay ?? options.plan;
+    if (options.replay !== undefined && options.plan !== undefined) throw new RunUsageError('--replay and --plan exclude each other');
+    if (file !== undefined) {
+      const flag = options.replay !== undefined ? '--replay' : '--plan';
       if (options.criterion !== undefined)
-        throw new RunUsageError('--plan and --criterion exclude each other: the plan file has its criterion');
-      plan = loadPlan(options.plan);
+        throw new RunUsageError(`${flag} and --criterion exclude each other: the file has its criterion`);
+      plan = loadPlan(file);
       if (options.topology !== undefined && options.topology !== plan.topology.name) {
-        throw new RunUsageError(`--topology ${options.topology} does not match the plan file's topology ${plan.topology.name}`);
+        throw new RunUsageError(`--topology ${options.topology} does not match the ${flag} file's topology ${plan.topology.name}`);
       }
       if (shard) plan = shardPlan(plan, shard);
     } else {
       const topology = resolveTopology(options.topology ?? DEFAULT_TOPOLOGY);
       plan = await (env.createPlan ?? createPlan)(topology, options.criterion ?? 'components', { seed, ...(shard ? { shard } : {}) });
     }
+    if (options.path !== undefined) plan = onlyPath(plan, options.path);
     adapter = await resolveAdapter(options.adapter ?? 'engine', {
       ...(options.adapterConfig !== undefined ? { configPath: options.adapterConfig } : {}),
       backend,
@@ -145,6 +170,14 @@ export async function runCommand(options: RunCommandOptions, env: RunCommandEnvi
     process.once('SIGTERM', interrupt);
   }
   const progress = options.json ? null : createProgress(stderr, plan.paths.length);
+  // A replay is run as saved: it is minimized already, or was written by hand on purpose.
+  const minimize: MinimizeOptions | null =
+    options.minimize === false || options.replay !== undefined
+      ? null
+      : {
+          ...(options.reproduce !== undefined ? { reproduce: positiveInt('reproduce', options.reproduce, 0) } : {}),
+          ...(options.minimizeBudget !== undefined ? { budgetMs: positiveInt('minimize-budget', options.minimizeBudget) * 1000 } : {}),
+        };
   let report: Awaited<ReturnType<typeof runPlan>>;
   try {
     report = await runPlan({
@@ -153,8 +186,14 @@ export async function runCommand(options: RunCommandOptions, env: RunCommandEnvi
       plan,
       ...(env.model ? { model: env.model(plan.topology) } : {}),
       ...(options.jobs !== undefined ? { jobs: positiveInt('jobs', options.jobs) } : {}),
+      ...(minimize ? { minimize } : {}),
       signal: controller.signal,
       onProgress: (p) => progress?.update(p),
+      onPath: (e) => {
+        if (e.phase !== 'minimize' || options.json || !e.result?.failure) return;
+        const f = e.result.failure;
+        stderr.write(`${e.id} failed ${f.rule} after ${e.result.steps.length} of ${e.result.path.steps.length} step(s); minimizing it\n`);
+      },
     });
   } finally {
     progress?.stop();
@@ -165,6 +204,7 @@ export async function runCommand(options: RunCommandOptions, env: RunCommandEnvi
     }
   }
 
+  if (report.totals.failed > 0) report = await saveReplays(report, plan, options, env);
   if (options.report !== undefined) await writeReport(options.report, report, plan);
   if (options.json) {
     stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -180,4 +220,87 @@ export async function runCommand(options: RunCommandOptions, env: RunCommandEnvi
     return 130;
   }
   return report.totals.failed > 0 ? 1 : 0;
+}
+
+/** The plan with only the path `id`; USAGE_BAD_ARGUMENT naming a few of the IDs there are when it has none. */
+function onlyPath(plan: Plan, id: string): Plan {
+  const paths = plan.paths.filter((p) => p.id === id);
+  if (paths.length === 0) {
+    const some = plan.paths.slice(0, 5).map((p) => p.id);
+    throw new RunUsageError(
+      `--path ${id}: the plan has no such path (${plan.paths.length} path(s)${some.length > 0 ? `, e.g. ${some.join(', ')}` : ''}); the same criterion, topology and seed give the same IDs`,
+    );
+  }
+  return { ...plan, paths };
+}
+
+/** A word of a command line, quoted for a POSIX shell when it needs it. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Where a failure was seen, in words. */
+function failurePlace(step: number, steps: number): string {
+  if (step < 0) return 'in the initial state';
+  return step >= steps ? 'in the final checks' : `at step ${step + 1}`;
+}
+
+/** The command that replays `file` against the adapter of this run. */
+export function replayCommand(file: string, options: Pick<RunCommandOptions, 'adapter' | 'adapterConfig' | 'backend'>): string {
+  const words = ['sanspec', 'run', '--replay', file, '--adapter', options.adapter ?? 'engine'];
+  if (options.adapterConfig !== undefined) words.push('--adapter-config', options.adapterConfig);
+  if (options.backend !== undefined && options.backend !== 'file') words.push('--backend', options.backend);
+  return words.map(shellWord).join(' ');
+}
+
+/** A plan file of one path to replay: the run's topology and seed (block choices replay the same), criterion `replay`. */
+export function replayPlan(plan: Plan, path: PlanPath): Plan {
+  return {
+    version: 1,
+    topology: plan.topology,
+    criterion: 'replay',
+    seed: plan.seed,
+    shard: null,
+    coverage: { unit: 'replayed paths', goal: 1, covered: 1, uncovered: [] },
+    paths: [path],
+  };
+}
+
+/**
+ * Saves each failing path (its minimized path when there is one) as a replay file, into the report's
+ * failures/ directory, or `env.replayDir`, or a new temporary directory; a replay run names its own
+ * file. Returns the report with each failure's replay file and command.
+ */
+async function saveReplays(report: RunReport, plan: Plan, options: RunCommandOptions, env: RunCommandEnvironment): Promise<RunReport> {
+  let dir: string | undefined;
+  const directory = async () => {
+    if (dir === undefined) {
+      dir =
+        options.report !== undefined
+          ? join(options.report, 'failures')
+          : (env.replayDir ?? (await mkdtemp(join(tmpdir(), 'sanspec-replay-'))));
+      await mkdir(dir, { recursive: true });
+    }
+    return dir;
+  };
+  const paths: PathResult[] = [];
+  for (const p of report.paths) {
+    if (p.outcome !== 'failed') {
+      paths.push(p);
+      continue;
+    }
+    let file = options.replay;
+    if (file === undefined) {
+      file = join(await directory(), failureFileName(p.id).replace(/\.txt$/, '.replay.json'));
+      const path = p.minimized?.path ?? p.path;
+      const f = p.minimized?.failure ?? p.failure;
+      // Whoever opens the file sees what it showed, and on what.
+      const showed = f
+        ? [`failed ${f.rule}${f.code ? ` ${f.code}` : ''} ${failurePlace(f.step, path.steps.length)} on adapter ${report.adapter}`]
+        : [];
+      savePlan(file, replayPlan(plan, { ...path, covers: [...path.covers, ...showed] }));
+    }
+    paths.push({ ...p, replay: { file, command: replayCommand(file, options) } });
+  }
+  return { ...report, paths };
 }

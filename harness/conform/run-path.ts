@@ -263,11 +263,7 @@ function accessEnds(rt: PathRuntime, event: GroupEvent, vdisks: readonly string[
  * path away (`accessEnds`: a write can then only fail, and retrying would only hold up the step);
  * a single disk's gives up quickly for the same reason (its server going down fails them anyway).
  */
-function startOverlapWrites(
-  rt: PathRuntime,
-  vdisks: readonly string[],
-  accessEnds: ReadonlySet<string>,
-): { stop(): Promise<void> } {
+function startOverlapWrites(rt: PathRuntime, vdisks: readonly string[], accessEnds: ReadonlySet<string>): { stop(): Promise<void> } {
   let done = false;
   const running: Promise<void>[] = [];
   const devices: Promise<HostDevice>[] = [];

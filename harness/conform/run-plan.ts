@@ -1,11 +1,13 @@
 // A plan against an adapter: paths run concurrently (`jobs`, default the number of cores), each on
 // its own fresh system, and their results gathered into the run report. Interrupting the run (the
 // signal) stops starting paths and aborts those in flight; every system opened is closed before
-// `runPlan` returns.
+// `runPlan` returns. With `minimize`, a failing path is minimized in its worker's turn (minimize.ts)
+// before the worker takes the next path.
 
 import { availableParallelism } from 'node:os';
 import { createGroupModel } from '../../models/group.js';
 import type { PlanPath } from '../plan/types.js';
+import { minimizeFailure } from './minimize.js';
 import { PathAborted } from './path-failed.js';
 import type { RunSettings } from './path-runtime.js';
 import { runPath } from './run-path.js';
@@ -80,6 +82,16 @@ export async function runPlan(options: RunOptions): Promise<RunReport> {
       } catch (error) {
         if (error instanceof PathAborted) return;
         throw error;
+      }
+      if (result.outcome === 'failed' && options.minimize) {
+        const context = { adapter, plan, model, settings, signal: controller.signal, workRoot: options.workRoot };
+        options.onPath?.({ id: path.id, phase: 'minimize', result });
+        try {
+          result = { ...result, minimized: await minimizeFailure(context, result, options.minimize) };
+        } catch (error) {
+          // Interrupted while minimizing: the failure stands as found.
+          if (!(error instanceof PathAborted)) throw error;
+        }
       }
       results[i] = result;
       pathsDone++;

@@ -84,6 +84,61 @@ export interface PathResult {
   readonly log?: readonly string[];
   /** Failing paths: the last host operations on each disk, for the failure report. */
   readonly history?: readonly HistoryExcerpt[];
+  /** Failing paths, unless minimization is off: the smallest path found that fails the same way (minimize.ts). */
+  readonly minimized?: Minimization;
+  /** Failing paths, when the run saved them: the file holding the path to replay (the minimized one if any) and the command. */
+  readonly replay?: ReplayFile;
+}
+
+/** How often a minimized path failed again when re-run on fresh systems. */
+export interface Reproduction {
+  /** Re-runs of the final path. */
+  readonly runs: number;
+  /** Re-runs that failed the same way. */
+  readonly failures: number;
+  /** Every re-run failed: deterministic; some: timing-dependent; none: not reproduced; no re-run asked: unchecked. */
+  readonly verdict: 'deterministic' | 'timing-dependent' | 'not-reproduced' | 'unchecked';
+}
+
+/** A failing path minimized: shortest failing prefix, then steps the failure does not need removed (delta debugging). */
+export interface Minimization {
+  /** The minimized path, a self-contained plan path (its ID comes from its steps, `min-<hash>`). */
+  readonly path: PlanPath;
+  /** Its failure, on the run that showed it (the same SPEC ID and code as the original failure). */
+  readonly failure: PathFailure;
+  /** The steps of that run. */
+  readonly steps: readonly StepRecord[];
+  /** Steps of the original failing path. */
+  readonly originalLength: number;
+  /** Steps of the shortest failing prefix found before delta debugging. */
+  readonly prefixLength: number;
+  /** Candidate paths run on fresh systems (the reproduction runs not counted). */
+  readonly candidateRuns: number;
+  /** Candidates skipped because the model refuses a step there that the original path did not refuse. */
+  readonly invalidCandidates: number;
+  /** Time spent finding it, in ms (reproduction not counted). */
+  readonly durationMs: number;
+  /** The time budget ran out: the path is smaller, but maybe not minimal. */
+  readonly budgetExhausted: boolean;
+  readonly reproduction: Reproduction;
+}
+
+/** A saved path to replay: `sanspec run --replay FILE [--adapter ...]`. */
+export interface ReplayFile {
+  /** The plan file holding the one path (criterion `replay`, the run's topology and seed). */
+  readonly file: string;
+  /** The command line that replays it against the same adapter. */
+  readonly command: string;
+}
+
+/** Options of minimization (`--no-minimize`, `--reproduce N`, `--minimize-budget S`). */
+export interface MinimizeOptions {
+  /** Re-runs of the final path that tell a deterministic failure from a timing-dependent one (default 3). */
+  readonly reproduce?: number;
+  /** Time for prefix search and delta debugging together, in ms (default 120000); the best path so far is kept when it runs out. */
+  readonly budgetMs?: number;
+  /** Settle timeout of candidate runs, in ms (default: five times the slowest settle of the failing path, 2 s at least, the run's at most). */
+  readonly settleTimeoutMs?: number;
 }
 
 /** The last host operations on one disk of a path. */
@@ -157,8 +212,10 @@ export interface RunOptions {
   readonly blockSize?: number;
   /** Blocks of each disk the path writes and reads back at the end (default 256: 1 MiB of 4 KiB blocks; fewer if the disk is smaller). */
   readonly maxBlocks?: number;
-  /** Called when a path starts and ends (progress bars name the paths in flight). */
-  readonly onPath?: (e: { readonly id: string; readonly phase: 'start' | 'end'; readonly result?: PathResult }) => void;
+  /** Minimize every failing path (default: off when not given; `sanspec run` turns it on unless --no-minimize). */
+  readonly minimize?: MinimizeOptions;
+  /** Called when a path starts, when its failure starts being minimized (with the failed result), and when it ends. */
+  readonly onPath?: (e: { readonly id: string; readonly phase: 'start' | 'minimize' | 'end'; readonly result?: PathResult }) => void;
 }
 
 /** Progress of a run. */

@@ -30,3 +30,4 @@ export {
 } from './spec-ids.js';
 export { isHealed } from './heal.js';
 export { pathId, stepLabel } from './path-id.js';
+export { shortestShowing, shortestShowingIn, type ShowingStep } from './shortest-showing.js';

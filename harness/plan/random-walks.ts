@@ -1,7 +1,11 @@
 // `random:N`: N walks over the enabled events, chosen by fast-check from the seed. Each walk is a
 // list of choices drawn by `fc.sample` (lengths spread over 1 to the length bound); at every step the choice
 // picks one of the events the model accepts in the current state. The same seed gives the same
-// choices, so the same walks; a failing walk can be shrunk by shortening or lowering its choices.
+// choices, so the same walks (`sanspec run --criterion random:N --seed S --path ID` replays one).
+// A failing walk is shrunk by the runner (harness/conform/minimize.ts) rather than by fast-check's
+// shrinker: shrinking a walk's choices would re-map every event after the first change, while the
+// runner removes events themselves, checks each candidate against the model and plays it on a
+// fresh system, as fc.asyncModelRun would with fc.commands.
 
 import fc from 'fast-check';
 import type { CoverGoal } from './cover-goal.js';

@@ -1,24 +1,14 @@
 // Contracts of the HTML reports: what the writers take besides a run or check report.
 
 import type { PathResult } from '../conform/types.js';
-import type { Plan, PlanStep } from '../plan/types.js';
+import type { Plan } from '../plan/types.js';
 import type { Topology } from '../../models/types.js';
 
-/** What the minimizer (issue 10) adds to a failing path. Optional: the page uses it when present. */
-export interface MinimizedPath {
-  /** The minimized steps, from the initial state; the failure shows after the last one. */
-  readonly steps: readonly PlanStep[];
-  /** How often the minimized path reproduced the failure, e.g. `5/5`. */
-  readonly reproduced?: string;
-}
-
-/** A path result as the page reads it: the runner's fields, and the minimizer's when it ran. */
-export type ReportedPath = PathResult & {
-  /** The minimized path of a failure. */
-  readonly minimized?: MinimizedPath;
-  /** The command that replays the (minimized) failing path, e.g. `sanspec run --replay failure-3f9a.json`. */
-  readonly replay?: string;
-};
+/**
+ * A path result as the page reads it: the runner's fields, with the minimized path of a failure
+ * (`minimized`) and the replay command (`replay`) when the run added them.
+ */
+export type ReportedPath = PathResult;
 
 /** Options of `writeRunHtml`. */
 export interface RunHtmlOptions {

@@ -9,7 +9,7 @@ import { createGroupModel } from '../../models/group.js';
 import { namedTopologies } from '../../models/topology.js';
 import type { GroupEvent, Topology } from '../../models/types.js';
 import { eventLabel, statusLine } from '../check/format.js';
-import type { PathFailure, RunReport, StatusDifference } from '../conform/types.js';
+import type { PathFailure, RunReport, StatusDifference, StepRecord } from '../conform/types.js';
 import { componentCharts } from '../diagram/component-charts.js';
 import type { HistoryEntry } from '../workload/types.js';
 import { coverageSection } from './coverage-section.js';
@@ -133,34 +133,36 @@ function where(f: PathFailure, labels: readonly string[]): string {
   return `after step ${f.step + 1} (${labels[f.step]})`;
 }
 
-/** One failure: its path as a sequence diagram beside the evidence. */
+/** One failure: its path as a sequence diagram beside the evidence; the minimized path when there is one. */
 function failureCard(p: ReportedPath, index: number, topology: Topology, scratch: ModelCoverage, diagrams: PageDiagram[]): string {
-  const f = p.failure;
-  if (!f) return '';
   const minimized = p.minimized;
-  const events: GroupEvent[] = minimized ? minimized.steps.map((s) => s.event) : p.path.steps.slice(0, p.steps.length).map((s) => s.event);
+  // What is drawn: the minimized path and its failure when the run minimized it, else the path as run.
+  const shown = minimized ? { path: minimized.path, steps: minimized.steps, failure: minimized.failure } : p;
+  const f = shown.failure;
+  if (!f) return '';
+  const events: GroupEvent[] = shown.path.steps.slice(0, shown.steps.length).map((s) => s.event);
   const replay = scratch.replay(events);
   const steps: SequenceStep[] = replay.steps.map((s, i) => {
-    const record = minimized ? undefined : p.steps[i];
+    const record = shown.steps[i];
     const refused = record ? (record.result === 'accepted' ? null : record.result.refused) : (s.refusal?.code ?? null);
     return { label: record?.label ?? eventLabel(s.event), event: s.event, refused, before: s.before, after: s.after };
   });
-  const failureStep = minimized ? steps.length - 1 : f.step;
-  const labels = p.steps.map((s) => s.label);
+  const labels = shown.steps.map((s) => s.label);
   const evidence = (f.data ?? []).flatMap((d) => d.evidence.map((entry) => ({ vdisk: d.vdisk, entry })));
   const seq = pathSequence(
     topology,
     steps,
-    { step: failureStep, lines: [`${f.rule} ${minimized ? 'after the last step' : where(f, labels)}`, ...failureLines(f)], evidence },
+    { step: f.step, lines: [`${f.rule} ${where(f, labels)}`, ...failureLines(f)], evidence },
     { from: `path ${p.id} of the run` },
   );
   const id = `failure-${index}`;
   diagrams.push({ id, source: seq });
+  const r = minimized?.reproduction;
   const caption = minimized
-    ? `minimized from ${p.path.steps.length} to ${minimized.steps.length} steps${minimized.reproduced ? `, reproduced ${esc(minimized.reproduced)}` : ''}`
+    ? `minimized from ${minimized.originalLength} to ${minimized.path.steps.length} steps${r && r.runs > 0 ? `, reproduced ${r.failures}/${r.runs} (${r.verdict})` : ''}`
     : `the path as run: ${p.steps.length} of ${p.path.steps.length} planned steps; notes show what the model predicts after each step`;
   return `<article class="failure" id="path-${esc(p.id)}">
-<h3><span class="rule">${esc(f.rule)}</span>path <code>${esc(p.id)}</code>, ${esc(where(f, labels))}</h3>
+<h3><span class="rule">${esc(f.rule)}</span>path <code>${esc(minimized ? minimized.path.id : p.id)}</code>${minimized ? ` (minimized from <code>${esc(p.id)}</code>)` : ''}, ${esc(where(f, labels))}</h3>
 <p class="message">${esc(f.message)}</p>
 <div class="split">
 <div>${diagramBox({ id, source: seq }, caption)}</div>
@@ -174,9 +176,9 @@ ${(f.data ?? [])
   )
   .join('\n')}
 <h4>replay</h4>
-${p.replay ? `<pre class="replay">${esc(p.replay)}</pre>` : '<p class="stats">No replay command yet: the minimizer adds one when it minimizes the path.</p>'}
+${p.replay ? `<pre class="replay">${esc(p.replay.command)}</pre>` : '<p class="stats">No replay file: the run was not asked to save one.</p>'}
 <h4>steps</h4>
-<ol>${p.path.steps.map((s, i) => `<li class="${i === f.step ? 'bad-text' : ''}">${esc(eventLabel(s.event))}${i < p.steps.length ? stepResult(p, i) : ' <span class="stats">(not run)</span>'}</li>`).join('')}</ol>
+<ol>${shown.path.steps.map((s, i) => `<li class="${i === f.step ? 'bad-text' : ''}">${esc(eventLabel(s.event))}${i < shown.steps.length ? stepResult(shown.steps[i]!) : ' <span class="stats">(not run)</span>'}</li>`).join('')}</ol>
 ${p.log && p.log.length > 0 ? `<details><summary>path log (${p.log.length} lines)</summary><pre>${esc(p.log.join('\n'))}</pre></details>` : ''}
 </div></div></article>`;
 }
@@ -192,8 +194,7 @@ function failureLines(f: PathFailure): string[] {
   return [f.message];
 }
 
-function stepResult(p: ReportedPath, i: number): string {
-  const r = p.steps[i]!;
+function stepResult(r: StepRecord): string {
   const refused = r.result === 'accepted' ? '' : ` <span class="bad-text">✗ ${esc(r.result.refused)}</span>`;
   return `${refused} <span class="stats">${r.settleMs} ms${r.ioOps ? `, ${r.ioOps} I/O` : ''}</span>`;
 }

@@ -185,8 +185,27 @@ export function failingRun(): { report: RunReport; plan: Plan } {
           'apply start s2: accepted in 388 ms',
           'settle: waited 5000 ms for virtualDisks[m1].copies[s2].dataStatus = inLogRecovery',
         ],
-        minimized: { steps: ['stop s2', 'write m1', 'start s2'].map((s) => ({ event: parseEvent(s) })), reproduced: '5/5' },
-        replay: 'sanspec run --replay sanspec-report/failures/components-1b2c3d4e.min.json --adapter engine',
+        minimized: {
+          path: {
+            id: 'min-5e6f7a8b',
+            spec: ['SRV-1', 'MIR-5', 'CF-1'],
+            covers: ['minimized from components-1b2c3d4e'],
+            steps: ['stop s2', 'write m1', 'start s2'].map((s) => ({ event: parseEvent(s) })),
+          },
+          failure: { ...failure, step: 2 },
+          steps: ['stop s2', 'write m1', 'start s2'].map((label) => ({ label, result: 'accepted' as const, settleMs: 12, ioOps: 4 })),
+          originalLength: p.path.steps.length,
+          prefixLength: at + 1,
+          candidateRuns: 6,
+          invalidCandidates: 1,
+          durationMs: 5400,
+          budgetExhausted: false,
+          reproduction: { runs: 5, failures: 5, verdict: 'deterministic' },
+        },
+        replay: {
+          file: 'sanspec-report/failures/components-1b2c3d4e.replay.json',
+          command: 'sanspec run --replay sanspec-report/failures/components-1b2c3d4e.replay.json --adapter engine',
+        },
       };
     }
     if (p.id === 'components-2c3d4e5f') {

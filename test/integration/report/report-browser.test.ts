@@ -149,7 +149,9 @@ describe.skipIf(!haveChromium)('HTML reports in Chromium', () => {
         'coverage-mirror',
       ]);
       const [cf1, ds1] = await page.locator('article.failure').all();
-      expect(await cf1!.locator('h3').textContent()).toBe('CF-1path components-1b2c3d4e, after step 4 (start s2)');
+      expect(await cf1!.locator('h3').textContent()).toBe(
+        'CF-1path min-5e6f7a8b (minimized from components-1b2c3d4e), after step 3 (start s2)',
+      );
       await expect
         .poll(() => cf1!.locator('.evidence').textContent())
         .toContain('virtualDisks[m1].copies[s2].dataStatusinLogRecoveryupToDate');

@@ -27,6 +27,7 @@ async function run(options: RunCommandOptions, env: RunCommandEnvironment = {}) 
     stdout: { write: (t: string) => (out += t) },
     stderr: { write: (t: string) => (err += t) },
     handleSignals: false,
+    replayDir: dir,
     ...env,
     run: { settleTimeoutMs: 300, workRoot: dir, ...env.run },
   });
@@ -86,7 +87,7 @@ describe('sanspec run: exit codes and output', () => {
     expect(r.out).toMatch(new RegExp(`#1 write block ${m![1]} = 1 ok`));
   });
 
-  it('--report DIR writes report.json, its schema, junit.xml, report.html and a file per failure; --json prints the report', async () => {
+  it('--report DIR writes report.json, its schema, junit.xml, report.html, a file and a replay file per failure; --json prints the report', async () => {
     const report = join(dir, 'report');
     const config = join(dir, 'lies.json');
     await writeFile(config, JSON.stringify({ lies: { wrongRefusalCode: true } }));
@@ -100,7 +101,7 @@ describe('sanspec run: exit codes and output', () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out).totals).toMatchObject({ paths: 2, passed: 1, failed: 1 });
     expect((await readdir(report)).sort()).toEqual(['failures', 'junit.xml', 'report.html', 'report.json', 'report.schema.json']);
-    expect(await readdir(join(report, 'failures'))).toEqual(['hand-refused.txt']);
+    expect((await readdir(join(report, 'failures'))).sort()).toEqual(['hand-refused.replay.json', 'hand-refused.txt']);
   });
 
   it('SANSPEC_INTERRUPTED an interrupted run exits 130 and says everything it opened was closed', async () => {

@@ -93,13 +93,16 @@ describe('HTML report of a run', () => {
     const { report, plan } = failingRun();
     const html = runHtml(report, { plan });
     has(html, '<span class="verdict fail">FAILED: 2 of 7 paths</span>');
-    has(html, '<span class="rule">CF-1</span>path <code>components-1b2c3d4e</code>, after step 4 (start s2)');
+    has(
+      html,
+      '<span class="rule">CF-1</span>path <code>min-5e6f7a8b</code> (minimized from <code>components-1b2c3d4e</code>), after step 3 (start s2)',
+    );
     has(
       html,
       '<code>virtualDisks[m1].copies[s2].dataStatus</code></td><td class="ok-text">inLogRecovery</td><td class="bad-text">upToDate</td>',
     );
-    has(html, 'sanspec run --replay sanspec-report/failures/components-1b2c3d4e.min.json --adapter engine');
-    has(html, 'minimized from 5 to 3 steps, reproduced 5/5');
+    has(html, 'sanspec run --replay sanspec-report/failures/components-1b2c3d4e.replay.json --adapter engine');
+    has(html, 'minimized from 5 to 3 steps, reproduced 5/5 (deterministic)');
     has(html, '<span class="rule">DS-1</span>path <code>components-2c3d4e5f</code>, in the final checks');
     has(html, 'm1 block 7: found <span class="bad-text">write 40</span>, allowed write 41');
     const [cf1, ds1] = pageDiagrams(html).filter((d) => d.id.startsWith('failure-'));
