@@ -35,6 +35,8 @@ export interface FaultCase {
   readonly end?: (status: GroupStatus) => boolean;
   /** The SPEC ID the runner's failure names when it catches this slip (the first rule the path breaks). */
   readonly rule: string;
+  /** Another SPEC ID the failure may name instead, when timing decides which broken rule the runner meets first. */
+  readonly orRule?: string;
   /** Adapter options besides the switch (e.g. a throttled recovery, so host writes meet it). */
   readonly adapter?: Partial<EngineAdapterOptions>;
   /** Run settings besides the test's defaults (e.g. one block, so every write overwrites). */
@@ -114,13 +116,15 @@ export const faultCases: Record<FaultSwitch, FaultCase> = {
   },
   nonPreferredOptimized: { fault: 'nonPreferredOptimized', cues: [], rule: 'CF-1' },
   // Four blocks, and a write step besides the runner's own writes: blocks are written again while
-  // dirty, so the destage at s1's stop writes their older versions; the final read-back of every
-  // block finds one after the start.
+  // dirty, so the destage at s1's stop writes their older versions; reading v1 back after the
+  // start finds one (DS-1), unless comparing m1's copies, whose blocks were overwritten too, comes
+  // first (DS-6).
   destageOlderOverNewer: {
     fault: 'destageOlderOverNewer',
     cues: [event('writes to v1', 'write', { vdisk: 'v1' }), gracefulStop('s1')],
     end: (s) => readable(s, 'v1'),
     rule: 'DS-1',
+    orRule: 'DS-6',
     settings: { maxBlocks: 4 },
   },
   cleanShutdownFailed: { fault: 'cleanShutdownFailed', cues: [event('shutdown of a server', 'shutdown')], rule: 'CF-1' },
