@@ -14,7 +14,7 @@ import { type EngineAdapterOptions, engineDefaults } from './types.js';
 export function engineAdapter(options: EngineAdapterOptions = {}): Adapter {
   const settings = { ...engineDefaults, ...options };
   return {
-    name: `engine (${settings.backend})`,
+    name: `engine (${settings.backend}${settings.faults.length > 0 ? `, faults: ${settings.faults.join(', ')}` : ''})`,
     capabilities: () => engineCapabilities(),
     async open(topology, { workDir, signal, log }) {
       assertTopology(topology);

@@ -15,6 +15,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadGroupConfig } from '../../engine/config/load-config.js';
 import type { GroupConfig } from '../../engine/config/types.js';
+import { FaultsDisabledError } from '../../engine/faults.js';
 import type { ServerPorts } from '../../engine/server/storage-server.js';
 import { checkLoopSupport, detachLoopDevices, listLoopDevices } from '../../engine/storage/index.js';
 import { writeJsonAtomic } from '../../engine/util/atomic-file.js';
@@ -91,6 +92,7 @@ export async function upEngineGroup(dir: string, input: unknown, options: UpOpti
   } catch (error) {
     if (error instanceof ConfigError)
       throw new AdapterError(error.message, { problems: error.problems, input }, 'SANSPEC_BAD_ADAPTER_CONFIG');
+    if (error instanceof FaultsDisabledError) throw new AdapterError(error.message, error.details, error.code);
     throw error;
   }
   if (config.servers.some((s) => s.pool.backend === 'loop')) {

@@ -2,7 +2,8 @@
 // The two are close: servers with their ports, automatic restart attempts and UPS, hosts, and
 // single or mirrored virtual disks with the preferred copy first. What the topology does not say
 // comes from the adapter's settings: the backend, small disks (quick full recoveries), the cache
-// size, a destage delay that makes write-back observable, and quick mirror failure detection.
+// size, a destage delay that makes write-back observable, quick mirror failure detection, and the
+// test-only settings (power-loss mode, fault switches).
 // `exclude` (events left out of exploration) means nothing to a running system and is dropped.
 
 import type { Topology } from '../../models/types.js';
@@ -27,8 +28,9 @@ export function groupConfigFor(topology: Topology, settings: EngineSettings): Re
         : { name: v.name, kind: 'mirrored', copies: [...v.copies], sizeMiB: settings.diskSizeMiB },
     ),
     mirror: { heartbeatMs: settings.heartbeatMs, deadAfterMs: settings.deadAfterMs },
-    recoveryMiBPerSecond: 0,
+    recoveryMiBPerSecond: settings.recoveryMiBPerSecond,
     tuning: { destageDelayMs: settings.destageDelayMs },
+    testing: { faults: [...settings.faults], powerLoss: settings.powerLoss },
   };
 }
 

@@ -1,5 +1,7 @@
 // Options of the engine adapter: how each system under test (a fresh engine group) is set up.
 
+import type { FaultSwitch } from '../../engine/faults.js';
+
 /** Backing storage of the engine's virtual disk copies. */
 export type EngineBackend = 'file' | 'loop';
 
@@ -23,6 +25,21 @@ export interface EngineAdapterOptions {
   readonly deadAfterMs?: number;
   /** Start the engine's processes from the TypeScript sources (tsx) instead of bundles: slow, for debugging. Default false. */
   readonly fromSources?: boolean;
+  /** Background recovery throttle in MiB/s, 0 for unthrottled (MIR-7): a slow recovery keeps its window open for host writes. Default 0. */
+  readonly recoveryMiBPerSecond?: number;
+  /**
+   * Power-loss mode of the backends (docs/engine.md, "Testing the tests"): writes a backend has not
+   * synced are lost by a crash, a power failure or a site crash, as on real hardware, instead of
+   * being kept by the kernel. The runner needs it on every path with a crash or power event; the
+   * adapter cannot see the path at open(), so it is on for every path. Default true.
+   */
+  readonly powerLoss?: boolean;
+  /**
+   * Fault switches to turn on in every engine process (engine/faults.ts): test-only, refused with
+   * ENGINE_FAULTS_DISABLED unless SANSPEC_ALLOW_FAULTS=1 is set in this process's environment.
+   * Default none.
+   */
+  readonly faults?: readonly FaultSwitch[];
 }
 
 /** The options with every default filled in. */
@@ -37,4 +54,7 @@ export const engineDefaults: EngineSettings = {
   heartbeatMs: 50,
   deadAfterMs: 500,
   fromSources: false,
+  recoveryMiBPerSecond: 0,
+  powerLoss: true,
+  faults: [],
 };

@@ -4,6 +4,7 @@
 
 import { type Static, Type } from '@sinclair/typebox';
 import { CacheModeSchema, NameSchema, PortRoleSchema } from '../../contracts/status.js';
+import { faultSwitchNames } from '../faults.js';
 import { MAX_CACHE_MIB } from '../server/api-bodies.js';
 
 const Int = (minimum: number, maximum: number, dflt: number, description: string) =>
@@ -102,6 +103,21 @@ export const GroupConfigInputSchema = Type.Object(
           threadPoolSize: Int(1, 128, 4, 'threads of each server’s I/O thread pool'),
         },
         { additionalProperties: false, default: {} },
+      ),
+    ),
+    testing: Type.Optional(
+      Type.Object(
+        {
+          faults: Type.Optional(
+            Type.Array(Type.Union(faultSwitchNames.map((name) => Type.Literal(name))), {
+              uniqueItems: true,
+              default: [],
+              description: `fault switches to turn on (engine/faults.ts); refused unless SANSPEC_ALLOW_FAULTS=1 (default none)`,
+            }),
+          ),
+          powerLoss: Bool(false, 'writes the backends have not synced are lost by a crash, power-off or site crash'),
+        },
+        { additionalProperties: false, default: {}, description: 'test-only settings (docs/engine.md, "Testing the tests")' },
       ),
     ),
   },

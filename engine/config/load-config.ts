@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import type { Code } from '../../contracts/codes.js';
 import { type FieldProblem, formatProblems, schemaProblems } from '../../contracts/validate.js';
+import { FaultsDisabledError, faultsAllowed } from '../faults.js';
 import { GroupConfigInputSchema, type GroupConfigInput } from './config-schema.js';
 import type { BackendKind, GroupConfig, PortConfig, ServerConfig, VirtualDiskConfig } from './types.js';
 
@@ -106,8 +107,15 @@ function semanticProblems(input: Obj): ConfigProblem[] {
  * Validates a parsed configuration (GroupConfigInputSchema, then the checks a schema cannot do)
  * and fills in defaults. Every problem is reported with the field it is in. `backend` overrides
  * the pools' backend (the `--backend` option).
+ *
+ * A configuration that turns fault switches on (`testing.faults`) is refused with a
+ * FaultsDisabledError (ENGINE_FAULTS_DISABLED) unless `allowFaults` (default: SANSPEC_ALLOW_FAULTS=1
+ * in the environment).
  */
-export function loadGroupConfig(input: unknown, options: { backend?: BackendKind; source?: string } = {}): GroupConfig {
+export function loadGroupConfig(
+  input: unknown,
+  options: { backend?: BackendKind; source?: string; allowFaults?: boolean } = {},
+): GroupConfig {
   const problems = schemaProblems(GroupConfigInputSchema, input);
   const filled = isObj(input) ? (Value.Default(GroupConfigInputSchema, structuredClone(input)) as Obj) : {};
   const known = new Set(problems.map((p) => p.field));
@@ -115,6 +123,8 @@ export function loadGroupConfig(input: unknown, options: { backend?: BackendKind
   if (problems.length > 0) throw new ConfigError(problems, options.source);
   // Valid, with every default filled in by Value.Default: the optional fields are all there.
   const c = filled as GroupConfigInput;
+  const faults = c.testing!.faults!;
+  if (faults.length > 0 && !(options.allowFaults ?? faultsAllowed())) throw new FaultsDisabledError(faults);
   return {
     name: c.name!,
     servers: c.servers.map(
@@ -143,6 +153,7 @@ export function loadGroupConfig(input: unknown, options: { backend?: BackendKind
       syncWrites: c.tuning!.syncWrites!,
       threadPoolSize: c.tuning!.threadPoolSize!,
     },
+    testing: { faults: [...faults], powerLoss: c.testing!.powerLoss! },
   };
 }
 

@@ -1,6 +1,8 @@
 // The group configuration: one JSON file describing servers, ports, pools, virtual disks,
 // hosts and cache settings. `loadGroupConfig` validates it and fills in defaults.
 
+import type { FaultSwitch } from '../faults.js';
+
 export type CacheMode = 'writeBack' | 'writeThrough';
 export type PortRole = 'frontEnd' | 'mirror' | 'backEnd';
 export type BackendKind = 'file' | 'loop';
@@ -77,5 +79,12 @@ export interface GroupConfig {
      * destaging while the kernel throttles writers.
      */
     threadPoolSize: number;
+  };
+  /** Test-only settings: nothing here is for production (docs/engine.md, "Testing the tests"). */
+  testing: {
+    /** Fault switches on in every process of the group (engine/faults.ts); empty unless SANSPEC_ALLOW_FAULTS=1 allowed them. */
+    faults: FaultSwitch[];
+    /** Power-loss mode: backend writes not yet synced live in the server process and are lost by a crash. */
+    powerLoss: boolean;
   };
 }

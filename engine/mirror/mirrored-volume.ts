@@ -6,6 +6,7 @@
 //   ./recovery.ts          the source's copy loop (MIR-7)
 //   ./partner-requests.ts  what the partner asks of this copy
 
+import { fault } from '../faults.js';
 import type { Alua, DataStatus, VirtualDiskStatus } from '../status-types.js';
 import { BlockError, type BlockDevice, type BlockLayer, type WriteOptions } from '../types.js';
 import { MirrorRefusal } from './errors.js';
@@ -298,6 +299,14 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
         await this.applyAlone(offset, length, local);
         return;
       }
+      if (
+        (fault('mirrorAckBeforePartner') && this.role === 'serving') ||
+        (fault('recoveryWritesNotForwarded') && this.role === 'source' && this.recovery)
+      ) {
+        this.state.markUnsure(offset, length);
+        await local(this.next);
+        return;
+      }
       const sent = this.toPartner(remote.type, remote.header, remote.payload);
       const [, remoteError] = await Promise.all([local(this.next), sent]);
       if (remoteError) await this.afterReplicationFailure(offset, length);
@@ -400,7 +409,7 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
       }
       // The partner is alive but unreachable (MIR-13): the preferred copy keeps host access; a
       // copy whose partner is behind (being recovered) keeps it too. No split brain.
-      if (role === 'source' || this.ctx.preferred) {
+      if (role === 'source' || this.ctx.preferred || fault('bothServeAfterLinkCut')) {
         if (role === 'serving') {
           this.state.record = advance(this.state.record, this.ctx.server, this.state.record.gen, false);
           this.state.clearChanged();
@@ -515,7 +524,7 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
   /** PTH-3: what this server offers hosts for this disk: the preferred copy is optimized while both serve. */
   access(): Alua {
     if (!servesHosts(this.role)) return 'unavailable';
-    return this.role === 'serving' && !this.ctx.preferred ? 'activeNonOptimized' : 'activeOptimized';
+    return this.role === 'serving' && !this.ctx.preferred && !fault('nonPreferredOptimized') ? 'activeNonOptimized' : 'activeOptimized';
   }
 
   /** Whether hosts may use this copy now. */

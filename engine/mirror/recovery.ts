@@ -4,6 +4,7 @@
 // copies stay connected; after any stop or crash it resumes from the persisted generation records
 // (the next meeting decides it again). The target's side is ./partner-requests.ts.
 
+import { fault } from '../faults.js';
 import type { BlockDevice } from '../types.js';
 import type { MirrorLink } from './link-types.js';
 import type { RegionBitmap } from './region-bitmap.js';
@@ -130,6 +131,7 @@ export class Recovery {
   private async copy(link: MirrorLink, started: number): Promise<void> {
     const source = this.source;
     const runs = this.runs();
+    if (fault('recoveryDoneEarly')) runs.pop();
     let next = 0;
     const worker = async () => {
       while (next < runs.length) {

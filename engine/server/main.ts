@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadGroupConfig } from '../config/load-config.js';
+import { setFaults } from '../faults.js';
 import { ServerMirrors } from '../mirror/mirror-service.js';
 import { serveManagementApi } from './management-api.js';
 import { StorageServer, type ServerPorts } from './storage-server.js';
@@ -20,6 +21,9 @@ const name = values.name;
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${name} ${line}\n`);
 
 const config = loadGroupConfig(JSON.parse(await readFile(join(dir, 'group.json'), 'utf8')), { source: join(dir, 'group.json') });
+// Test-only (engine/faults.ts): loadGroupConfig refused any switch the environment does not allow.
+setFaults(config.testing.faults);
+if (config.testing.faults.length > 0) log(`FAULT SWITCHES ON (test only): ${config.testing.faults.join(', ')}`);
 const allPorts = JSON.parse(await readFile(join(dir, 'ports.json'), 'utf8')) as Record<string, ServerPorts>;
 const ports = allPorts[name];
 if (!ports) throw new Error(`no ports allocated for ${name} in ${join(dir, 'ports.json')}`);

@@ -6,6 +6,8 @@ import type { CacheSettings, GroupConfig, PortConfig, ServerConfig } from '../co
 import type { MirrorService } from '../mirror/types.js';
 import { createNbdServer, formatNbdUri, type NbdExport, type NbdServer } from '../nbd/index.js';
 import type { Alua, PathStatus, PortStatus, ServerStatus, VirtualDiskStatus } from '../../contracts/status.js';
+import { fault } from '../faults.js';
+import { PowerLossLayer } from '../layers/power-loss-layer.js';
 import type { CacheStats } from '../storage/index.js';
 import type { Route } from '../util/json-http.js';
 import { IoChain, type ExtraLink } from './io-chain.js';
@@ -64,6 +66,9 @@ export interface ServerReport {
 
 const MiB = 1024 * 1024;
 
+/** Power-loss mode (`testing.powerLoss`): the overlay holding unsynced writes, directly above each backend. */
+const powerLossLink: ExtraLink = { above: 'backend', make: (next) => new PowerLossLayer(next) };
+
 /**
  * One storage server: virtualization state, its disks (backend, write-back cache), NBD front-end
  * listeners on its FE ports, cache settings and UPS state, all persisted as SRV-* requires.
@@ -119,7 +124,7 @@ export class StorageServer {
     let start = p.resumeAs === 'running';
     if (crashed) {
       // SRV-10: by design not started automatically, unless attempts are configured and left.
-      start = p.resumeAs === 'running' && p.autoRestarts.length < server.me.autoRestartAttempts;
+      start = p.resumeAs === 'running' && (p.autoRestarts.length < server.me.autoRestartAttempts || fault('crashSelfStart'));
       if (start) p.autoRestarts.push(now);
       else p.resumeAs = 'stopped';
     }
@@ -234,7 +239,7 @@ export class StorageServer {
           },
           cache: { mode: this.persisted.cacheApplied.mode, sizeBytes: perDisk * MiB, destageDelayMs: this.config.tuning.destageDelayMs },
           mirrors: this.mirrors,
-          extraLinks: this.options.extraLinks,
+          extraLinks: this.config.testing.powerLoss ? [powerLossLink, ...(this.options.extraLinks ?? [])] : this.options.extraLinks,
         });
         this.disks.set(v.name, chain);
         if (this.ups === 'battery') await chain.cache.forceWriteThrough(true);
@@ -282,10 +287,15 @@ export class StorageServer {
   private async doStop(): Promise<void> {
     this.state = 'stopping';
     const errors: unknown[] = [];
-    await Promise.all(this.nbd.map((s) => s.shutdown({ graceMs: 5000 }).catch((e: unknown) => errors.push(e))));
-    this.nbd = [];
+    const frontEnd = async () => {
+      await Promise.all(this.nbd.map((s) => s.shutdown({ graceMs: 5000 }).catch((e: unknown) => errors.push(e))));
+      this.nbd = [];
+    };
+    // The fault switch: the front end is shut last, so host writes reach caches that are closing.
+    if (!fault('singleDiskDropWhileStopping')) await frontEnd();
     if (this.mirrors) await this.mirrors.stop().catch((e: unknown) => errors.push(e));
     for (const chain of this.disks.values()) await chain.close().catch((e: unknown) => errors.push(e));
+    if (fault('singleDiskDropWhileStopping')) await frontEnd();
     this.disks.clear();
     this.state = 'stopped';
     if (errors.length > 0) throw errors[0];

@@ -16,6 +16,7 @@
 //   write-path.ts         installing writes: chunks, partial-block bases, waiting for room
 //   lifecycle.ts          open/closing/closed/abandoned and the requests in progress
 
+import { fault } from '../faults.js';
 import { type BlockError, type BlockLayer, NO_FUA, type WriteOptions } from '../types.js';
 import { BlockIndex } from './cache/block-index.js';
 import { BufferPool } from './cache/buffer-pool.js';
@@ -158,10 +159,11 @@ export class WriteBackCache implements BlockLayer {
     let durable: boolean;
     let first: number;
     let last: number;
+    if (this.lifecycle.state === 'closing' && fault('singleDiskDropWhileStopping')) return RESOLVED;
     try {
       this.lifecycle.checkOpen();
       checkRequest(this.next.location, this.size, offset, data.length, 'ENOSPC');
-      durable = options.fua || this.modeNow === 'writeThrough';
+      durable = (options.fua && !fault('fuaAsPlainWrite')) || this.modeNow === 'writeThrough';
       if (data.length === 0) return durable ? this.lifecycle.track(() => this.sync.request()) : RESOLVED;
       first = Math.floor(offset / BS);
       last = Math.floor((offset + data.length - 1) / BS);
@@ -285,6 +287,7 @@ export class WriteBackCache implements BlockLayer {
   close(): Promise<void> {
     const lifecycle = this.lifecycle;
     if (lifecycle.state === 'closed') return RESOLVED;
+    if (fault('stopWithoutDestage') && lifecycle.state === 'open') this.abandon();
     if (lifecycle.state === 'abandoned') {
       lifecycle.state = 'closed';
       return this.config.closeBackend ? this.next.close() : RESOLVED;
@@ -331,6 +334,7 @@ export class WriteBackCache implements BlockLayer {
       this.destager.pump();
       await waiting;
     }
+    if (fault('flushWithoutSync')) return;
     await this.sync.request();
   }
 

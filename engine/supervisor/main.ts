@@ -4,6 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadGroupConfig } from '../config/load-config.js';
+import { setFaults } from '../faults.js';
 import { CacheBodySchema, ForceBodySchema, UpsBodySchema } from '../server/api-bodies.js';
 import type { ServerPorts } from '../server/storage-server.js';
 import { writeJsonAtomic } from '../util/atomic-file.js';
@@ -18,6 +19,9 @@ if (!values.dir) {
 const dir = values.dir;
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} supervisor ${line}\n`);
 const config = loadGroupConfig(JSON.parse(await readFile(join(dir, 'group.json'), 'utf8')), { source: join(dir, 'group.json') });
+// Test-only (engine/faults.ts): loadGroupConfig refused any switch the environment does not allow.
+setFaults(config.testing.faults);
+if (config.testing.faults.length > 0) log(`FAULT SWITCHES ON (test only): ${config.testing.faults.join(', ')}`);
 const ports = JSON.parse(await readFile(join(dir, 'ports.json'), 'utf8')) as Record<string, ServerPorts>;
 const supervisor = new Supervisor(dir, config, ports, log);
 const runtimeFile = join(dir, 'supervisor.json');

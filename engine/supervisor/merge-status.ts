@@ -1,5 +1,6 @@
 import { disksOn, portMode } from '../config/load-config.js';
 import type { GroupConfig } from '../config/types.js';
+import { fault } from '../faults.js';
 import type { PersistedServerState } from '../server/persisted-state.js';
 import type { ServerReport } from '../server/storage-server.js';
 import type { GroupStatus, MirrorLinkStatus, ServerStatus, VirtualDiskStatus } from '../../contracts/status.js';
@@ -36,7 +37,7 @@ export function mergeStatus(
       name: s.name,
       power: 'off',
       state: 'stopped',
-      seenAs: p?.cleanShutdown === false ? 'Failed' : 'Unavailable',
+      seenAs: p?.cleanShutdown === false || fault('cleanShutdownFailed') ? 'Failed' : 'Unavailable',
       ups: m?.ups ?? 'mains',
       cache: { applied, pending, effective: m?.ups === 'battery' ? 'writeThrough' : applied },
       autoRestartsUsed: (p?.autoRestarts ?? []).filter((t) => Date.now() - t < windowMs).length,

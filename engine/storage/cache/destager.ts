@@ -192,7 +192,8 @@ export class Destager {
   private start(entries: CacheEntry[], background: boolean): DestageRun {
     const next = this.parts.next;
     const first = (entries[0] as CacheEntry).block;
-    const buffers = entries.map((e) => e.data);
+    const buffers = entries.map((e) => e.older ?? e.data); // `older`: fault switch destageOlderOverNewer only
+    for (const e of entries) e.older = undefined;
     const seqs = entries.map((e) => e.seq);
     const run: DestageRun = { first, entries, seqs, buffers, background, done: null as unknown as Promise<Error | null> };
     if (background) this.backgroundRuns++;

@@ -1,6 +1,7 @@
 // Reads through the cache: from cached blocks where it can, else from the link below, keeping
 // clean copies of small reads that missed (read populate).
 
+import { fault } from '../../faults.js';
 import type { BlockLayer } from '../../types.js';
 import type { BlockIndex } from './block-index.js';
 import type { BufferPool } from './buffer-pool.js';
@@ -42,6 +43,7 @@ export class ReadPath {
   /** Serves a read entirely from the cache, or returns null when a block is missing or a range operation covers it. */
   cached(offset: number, length: number): Buffer | null {
     if (length === 0) return Buffer.alloc(0);
+    if (fault('readBackendUnderDirty')) return null;
     const { index, ranges } = this.parts;
     const first = Math.floor(offset / BS);
     const last = Math.floor((offset + length - 1) / BS);
@@ -78,7 +80,7 @@ export class ReadPath {
       }
     }
     if (runStart >= 0) runs.push(runStart, last + 1);
-    if (cached === 0) {
+    if (cached === 0 || fault('readBackendUnderDirty')) {
       this.missBlocks += last - first + 1;
       const populate = length <= this.parts.config.populateMaxBytes;
       const loadTokens = populate ? tokens.takeRange(first, last) : null;

@@ -30,6 +30,8 @@ export interface CacheEntry extends ListNode<CacheEntry> {
   inflight: DestageRun | null;
   /** When it became dirty (performance.now()), for `destageDelayMs`. */
   dirtyAt: number;
+  /** Fault switch destageOlderOverNewer only: the data the block had when it first became dirty. */
+  older?: Buffer;
 }
 
 /** One backend write of adjacent blocks. */

@@ -1,6 +1,7 @@
 // Writes into the cache: installing a write's data as new immutable block buffers, waiting for
 // room or for the blocks a partial write needs first.
 
+import { fault } from '../../faults.js';
 import type { BlockLayer } from '../../types.js';
 import type { BlockIndex } from './block-index.js';
 import type { BufferPool } from './buffer-pool.js';
@@ -127,7 +128,8 @@ export class WritePath {
       if (e === undefined) {
         this.markDirty(index.add(b, buffer, seq, seq - 1), gen, now);
       } else {
-        if (e.inflight === null) pool.recycle(e.data); // else the destage in flight still writes it
+        if (fault('destageOlderOverNewer') && e.dirty && e.inflight === null && e.older === undefined) e.older = e.data;
+        else if (e.inflight === null) pool.recycle(e.data); // else the destage in flight still writes it
         e.data = buffer;
         e.seq = seq;
         if (!e.dirty) {
