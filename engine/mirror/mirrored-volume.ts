@@ -9,7 +9,7 @@
 import { fault } from '../faults.js';
 import type { Alua, DataStatus, VirtualDiskStatus } from '../status-types.js';
 import { BlockError, type BlockDevice, type BlockLayer, type WriteOptions } from '../types.js';
-import { MirrorRefusal } from './errors.js';
+import { MirrorLinkError, MirrorRefusal } from './errors.js';
 import { advance, decide, type Decision } from './generations.js';
 import type { PartnerRequestTarget } from './partner-requests.js';
 import { Recovery, type RecoverySource } from './recovery.js';
@@ -219,6 +219,11 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
   /** The target: the source copied everything (`recoveryDone`); flush, adopt its generation, serve. */
   adoptRecovered(gen: string, history: string[]): Promise<void> {
     return this.serial(async () => {
+      // Only a copy still being recovered may adopt the source's generation. One that stopped
+      // meanwhile (its stop held the queue while this request waited) did not get every region
+      // the source wrote since, and adopting would make it look current (MIR-7, DS-6).
+      if (this.role !== 'target')
+        throw new MirrorLinkError('MLINK_NOT_IN_SYNC', `${this.name} is ${this.role} here, no longer the recovery target`);
       await this.next.flush();
       this.state.record = { ...this.state.record, gen, history, bitmapBase: null, peerNeedsFull: false, lostCache: false };
       this.state.clearBitmaps();
@@ -410,6 +415,7 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
       // The partner is alive but unreachable (MIR-13): the preferred copy keeps host access; a
       // copy whose partner is behind (being recovered) keeps it too. No split brain.
       if (role === 'source' || this.ctx.preferred || fault('bothServeAfterLinkCut')) {
+        await this.keepFullRecoveryNeeded();
         if (role === 'serving') {
           this.state.record = advance(this.state.record, this.ctx.server, this.state.record.gen, false);
           this.state.clearChanged();
@@ -445,10 +451,22 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
   private async partnerLeft(): Promise<void> {
     const role = this.role;
     if (role !== 'serving' && role !== 'source' && role !== 'target') return;
+    await this.keepFullRecoveryNeeded();
     this.recovery?.abort();
     this.peerSameGen = role === 'serving';
     if (role === 'target') await this.setRole('awaiting', 'the recovery source stopped');
     else await this.setRole('alone', `${this.ctx.peer} stopped gracefully`);
+  }
+
+  /**
+   * A full recovery of the partner that ends before its last region (the partner stopped, the
+   * link was cut) leaves the partner needing a full recovery still (MIR-6, MIR-7): the change log
+   * covers only what was written since, not the regions the recovery had not copied yet.
+   */
+  private async keepFullRecoveryNeeded(): Promise<void> {
+    if (this.role !== 'source' || this.recoveryKind() !== 'full' || this.state.record.peerNeedsFull) return;
+    this.state.record = { ...this.state.record, peerNeedsFull: true };
+    await this.state.save();
   }
 
   /** The partner's server. */
