@@ -51,6 +51,8 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
   private readonly state: VolumeRecord;
   /** The partner said it leaves gracefully (after flushing). */
   private peerLeaving = false;
+  /** This copy, as a recovery's source, sent 'recoveryDone' and has no answer yet (recovery.ts). */
+  doneInDoubt = false;
   /** A graceful stop of this copy has begun (cleared when virtualization starts again). */
   private stopping = false;
   /** The partner holds this copy's generation (it left gracefully, or was cut off): first write moves on. */
@@ -84,6 +86,7 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
     if (await this.state.load()) this.ctx.log(`${this.name}: the last run ended in a crash while receiving writes; the cache was lost`);
     this.role = 'awaiting';
     this.stopping = false;
+    this.doneInDoubt = false;
     this.peerLeaving = false;
     this.peerSameGen = false;
   }
@@ -149,6 +152,7 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
     this.lastDecision = decision;
     const peerUnsure = RegionBitmap.fromBuffer(this.size, Buffer.from(peer.unsure, 'base64'));
     this.peerLeaving = false;
+    this.doneInDoubt = false;
     // What an earlier graceful leave said of the partner's generation is superseded by this meeting.
     this.peerSameGen = false;
     if (decision.kind === 'undecidable') {
@@ -414,8 +418,10 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
       }
       // The partner is alive but unreachable (MIR-13): the preferred copy keeps host access; a
       // copy whose partner is behind (being recovered) keeps it too. No split brain.
-      if (role === 'source' || this.ctx.preferred || fault('bothServeAfterLinkCut')) {
-        await this.keepFullRecoveryNeeded();
+      // A source that sent 'recoveryDone' and heard no answer cannot tell whether the partner took
+      // it and serves as the preferred copy: it keeps access only if it is the preferred copy itself.
+      if ((role === 'source' && !this.doneInDoubt) || this.ctx.preferred || fault('bothServeAfterLinkCut')) {
+        await this.continueWithoutTarget();
         if (role === 'serving') {
           this.state.record = advance(this.state.record, this.ctx.server, this.state.record.gen, false);
           this.state.clearChanged();
@@ -451,7 +457,7 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
   private async partnerLeft(): Promise<void> {
     const role = this.role;
     if (role !== 'serving' && role !== 'source' && role !== 'target') return;
-    await this.keepFullRecoveryNeeded();
+    await this.continueWithoutTarget();
     this.recovery?.abort();
     this.peerSameGen = role === 'serving';
     if (role === 'target') await this.setRole('awaiting', 'the recovery source stopped');
@@ -459,13 +465,19 @@ export class MirroredVolume implements MirrorLayer, RecoverySource, PartnerReque
   }
 
   /**
-   * A full recovery of the partner that ends before its last region (the partner stopped, the
-   * link was cut) leaves the partner needing a full recovery still (MIR-6, MIR-7): the change log
-   * covers only what was written since, not the regions the recovery had not copied yet.
+   * A recovery of the partner ends before its last region (the partner stopped, the link was
+   * cut), and this copy goes on alone. A full recovery cut short leaves the partner needing a
+   * full one still (MIR-6, MIR-7): the change log covers only what was written since, not the
+   * regions the recovery had not copied yet.
    */
-  private async keepFullRecoveryNeeded(): Promise<void> {
-    if (this.role !== 'source' || this.recoveryKind() !== 'full' || this.state.record.peerNeedsFull) return;
-    this.state.record = { ...this.state.record, peerNeedsFull: true };
+  private async continueWithoutTarget(): Promise<void> {
+    if (this.role !== 'source') return;
+    const full = this.recoveryKind() === 'full' || this.state.record.peerNeedsFull;
+    // The recovery's target may have adopted this generation just before the link went ('recoveryDone'
+    // sent, its answer lost): writes from now on must be a newer generation, or a later meeting
+    // would take the two copies for equals and could pick the partner's copy over these writes.
+    // The change log keeps the regions not copied yet, against the same base.
+    this.state.record = advance(this.state.record, this.ctx.server, this.state.record.bitmapBase, full);
     await this.state.save();
   }
 

@@ -37,6 +37,8 @@ export interface RecoverySource {
   recovery: Recovery | null;
   /** The link to the partner now. */
   link(): MirrorLink | undefined;
+  /** Set while 'recoveryDone' waits for its answer; left set when the answer never comes (the partner may have adopted). */
+  doneInDoubt: boolean;
   /** This copy is (still) the source of a recovery. */
   isSource(): boolean;
   /** This copy's data generation, which the target adopts when the recovery completes. */
@@ -110,7 +112,9 @@ export class Recovery {
       await source.serial(async () => {
         if (this.aborted || !source.isSource()) return;
         const { gen, history } = source.generation();
+        source.doneInDoubt = true;
         await link.request('recoveryDone', { vdisk: source.name, gen, history });
+        source.doneInDoubt = false;
         await source.recovered(this, `${this.kind} recovery complete, ${this.done} region(s) in ${Date.now() - started} ms`);
       });
     } catch (error) {

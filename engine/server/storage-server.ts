@@ -4,6 +4,7 @@ import type { RefusalCode } from '../../contracts/codes.js';
 import { disksOn, portMode } from '../config/load-config.js';
 import type { CacheSettings, GroupConfig, PortConfig, ServerConfig } from '../config/types.js';
 import type { MirrorService } from '../mirror/types.js';
+import type { BlockDevice } from '../types.js';
 import { createNbdServer, formatNbdUri, type NbdExport, type NbdServer } from '../nbd/index.js';
 import type { Alua, PathStatus, PortStatus, ServerStatus, VirtualDiskStatus } from '../../contracts/status.js';
 import { fault } from '../faults.js';
@@ -257,12 +258,26 @@ export class StorageServer {
     }
   }
 
+  /** `device` with writes acknowledged and dropped while this server stops (fault switch singleDiskDropWhileStopping). */
+  private dropWritesWhileStopping(device: BlockDevice): BlockDevice {
+    return new Proxy(device, {
+      get: (target, key, receiver) =>
+        key === 'write'
+          ? (...args: Parameters<BlockDevice['write']>) => (this.state === 'stopping' ? Promise.resolve() : target.write(...args))
+          : Reflect.get(target, key, receiver),
+    });
+  }
+
   /** Front-end listeners: one NBD server per FE port (TCP, and a Unix socket if configured). */
   private async listen(): Promise<void> {
     const exports = (name: string): NbdExport | undefined => {
       if (this.state !== 'running' && this.state !== 'starting') return undefined;
-      const device = this.disks.get(name)?.exported();
-      return device ? { device, canMultiConn: true, description: `${name} on ${this.me.name}` } : undefined;
+      const exported = this.disks.get(name)?.exported();
+      if (!exported) return undefined;
+      // The fault switch: a single disk's host writes that arrive while the server stops are acknowledged and dropped.
+      const single = this.config.virtualDisks.find((v) => v.name === name)?.kind === 'single';
+      const device = fault('singleDiskDropWhileStopping') && single ? this.dropWritesWhileStopping(exported) : exported;
+      return { device, canMultiConn: true, description: `${name} on ${this.me.name}` };
     };
     const listExports = () => [...this.disks.keys()];
     for (const port of this.frontEndPorts()) {

@@ -159,7 +159,6 @@ export class WriteBackCache implements BlockLayer {
     let durable: boolean;
     let first: number;
     let last: number;
-    if (this.lifecycle.state === 'closing' && fault('singleDiskDropWhileStopping')) return RESOLVED;
     try {
       this.lifecycle.checkOpen();
       checkRequest(this.next.location, this.size, offset, data.length, 'ENOSPC');
