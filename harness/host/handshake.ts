@@ -2,7 +2,7 @@
 // to NBD_OPT_EXPORT_NAME, and NBD_OPT_LIST.
 
 import type { Socket } from 'node:net';
-import { ByteQueue } from './byte-queue.js';
+import { ByteQueue } from '../../contracts/byte-queue.js';
 import { NbdHandshakeError } from './errors.js';
 import {
   CLISERV_MAGIC,

@@ -2,7 +2,7 @@
 // handle, per-request timeouts, and errors that tell fail from unknown.
 
 import type { Socket } from 'node:net';
-import { ByteQueue } from './byte-queue.js';
+import { ByteQueue } from '../../contracts/byte-queue.js';
 import {
   NbdConnectionLostError,
   NbdInvalidRequestError,
