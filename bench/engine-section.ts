@@ -10,6 +10,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect as nbdConnect } from '../harness/host/index.js';
+import { runProcess } from '../adapters/command/run-command.js';
 
 export const MiB = 1024 * 1024;
 export const DISK_BYTES = 1024 * MiB;
@@ -109,23 +110,18 @@ export function hasTool(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 }
 
-export function run(
+/** Runs `cmd ARGS` through the toolkit's one subprocess runner; rejects with its output unless it exits 0. */
+export async function run(
   cmd: string,
   args: readonly string[],
   options: { cwd?: string; timeoutMs?: number } = {},
 ): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      args,
-      { cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * MiB, killSignal: 'SIGKILL' },
-      (error, stdout, stderr) => {
-        if (error)
-          reject(new Error(`${cmd} ${args.join(' ')} failed (${error.code ?? error.signal ?? error.message}):\n${stderr}${stdout}`.trim()));
-        else resolve({ stdout, stderr });
-      },
+  const result = await runProcess(cmd, args, { cwd: options.cwd, timeoutMs: options.timeoutMs ?? 120_000 });
+  if (result.exitCode !== 0)
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed (${result.killed ?? `exit ${result.exitCode}`}):\n${result.stderr}${result.stdout}`.trim(),
     );
-  });
+  return { stdout: result.stdout, stderr: result.stderr };
 }
 
 /** A free TCP port on 127.0.0.1. */
