@@ -7,9 +7,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, openMultipath } from '../harness/host/index.js';
+import { connect } from '../harness/host/index.js';
 import { startWorkload } from '../harness/workload/index.js';
 import { Cleanup, fio, fmt, hasTool, MiB, run, SANSPEC, settle } from './engine-section.js';
+import { openMirroredDevice } from '../test/helpers/mirrored-device.js';
 
 const DISK_MIB = 1024;
 const CONFIG = {
@@ -149,12 +150,7 @@ export async function mirrorSection(): Promise<string> {
     );
 
     // 2. Pauses across a graceful stop and a crash of the preferred server.
-    const device = await openMultipath({
-      paths: [
-        { name: 's1', uri: g.uri('m1', 's1') },
-        { name: 's2', uri: g.uri('m1', 's2') },
-      ],
-      ioTimeoutMs: 3000,
+    const device = await openMirroredDevice(g, {
       retryForMs: 30_000,
       failbackProbeMs: 100,
     });
