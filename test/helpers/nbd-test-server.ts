@@ -15,7 +15,7 @@ import {
   type NbdServerOptions,
 } from '../../engine/nbd/index.js';
 import { createMemoryBlockDevice, type MemoryBlockDevice } from './memory-block-device.js';
-import type { CleanupStack } from './nbd-cleanup.js';
+import type { CleanupStack } from './cleanup-stack.js';
 
 /** A running test server. */
 export interface TestNbdServer {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MirrorLinkLostError } from '../../../engine/mirror/index.js';
 import { startTestLink, type TestLink } from '../../helpers/mirror-links.js';
 import { startPeerProcess, type PeerProcess } from '../../helpers/mirror-peer-process.js';
-import { CleanupStack } from '../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../helpers/cleanup-stack.js';
 import { waitFor, within } from '../../helpers/wait-for.js';
 
 const cleanup = new CleanupStack();

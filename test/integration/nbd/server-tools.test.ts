@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryBlockDevice } from '../../helpers/memory-block-device.js';
 import { describeRun, missingTools, mustRun, runTool } from '../../helpers/debian-tools.js';
 import { createFileBlockDevice } from '../../helpers/file-block-device.js';
-import { CleanupStack } from '../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../helpers/cleanup-stack.js';
 import { startTestServer } from '../../helpers/nbd-test-server.js';
 
 const cleanup = new CleanupStack();

@@ -16,7 +16,7 @@ import {
 import { encodeHead, FRAME } from '../../../../engine/mirror/protocol.js';
 import { FAST, startLinkPair, startTestLink } from '../../../helpers/mirror-links.js';
 import { RawMirrorPeer } from '../../../helpers/mirror-raw-peer.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { waitFor, within } from '../../../helpers/wait-for.js';
 
 const cleanup = new CleanupStack();

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../../../harness/host/index.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { CMD, goData, IHAVEOPT, OPT, optionBytes, RawNbdClient, REQUEST_MAGIC, requestBytes } from '../../../helpers/nbd-raw-client.js';
 import { startTestServer, type TestNbdServer } from '../../../helpers/nbd-test-server.js';
 import { waitFor, within } from '../../../helpers/wait-for.js';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlockError } from '../../../../engine/types.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { CMD, CMD_FLAG, ERRNO, RawNbdClient, requestBytes } from '../../../helpers/nbd-raw-client.js';
 import { startTestServer, type TestNbdServer, type TestServerOptions } from '../../../helpers/nbd-test-server.js';
 import { waitFor } from '../../../helpers/wait-for.js';

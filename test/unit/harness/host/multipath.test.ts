@@ -12,7 +12,7 @@ import {
   type MultipathEvent,
   type MultipathOptions,
 } from '../../../../harness/host/index.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { waitFor, within } from '../../../helpers/wait-for.js';
 import { startPathServers, type PathServer } from '../../../helpers/workload-nbd-paths.js';
 

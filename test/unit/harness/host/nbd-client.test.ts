@@ -21,7 +21,7 @@ import {
   type NbdClient,
   type NbdClientOptions,
 } from '../../../../harness/host/index.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { startTestServer, type TestNbdServer } from '../../../helpers/nbd-test-server.js';
 import { waitFor, within } from '../../../helpers/wait-for.js';
 
