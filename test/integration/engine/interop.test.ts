@@ -215,7 +215,7 @@ for (const backend of ['file', 'loop'] as const) {
       60_000,
     );
 
-    it('VD-2 the host client pipelines writes then reads through two connections; each reads what the other wrote, and a FLUSH on one covers both', async () => {
+    it('the host client pipelines writes then reads through two connections; each reads what the other wrote, and a FLUSH on one covers both', async () => {
       const a = await g().connect('v2', 's2');
       const b = await g().connect('v2', 's2');
       const firstBlock = (16 * MiB) / BS;

@@ -83,7 +83,7 @@ const handshakeStreamArb = fc.oneof(
 );
 
 describe('NBD server fuzzing (fast-check)', () => {
-  it('VD-1 survives garbled and truncated handshakes and always closes a half-closed connection', async () => {
+  it('survives garbled and truncated handshakes and always closes a half-closed connection', async () => {
     await fc.assert(
       fc.asyncProperty(handshakeStreamArb, async (bytes) => {
         await sendAndHangUp(bytes, false);

@@ -130,7 +130,7 @@ describe('NBD server transmission', () => {
     expect(t.device.log.map((op) => op.op)).toEqual(['read']);
   });
 
-  it('DS-7 passes the device error code through (BlockError), and EIO for anything else', async () => {
+  it('passes the device error code through (BlockError), and EIO for anything else', async () => {
     const { t, c } = await setup();
     t.device.failNext('write', 'ESHUTDOWN');
     c.send(requestBytes({ type: CMD.WRITE, handle: 1n, payload: Buffer.alloc(512, 1) }));
