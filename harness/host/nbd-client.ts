@@ -28,6 +28,7 @@ import {
   STRUCTURED_REPLY_MAGIC,
 } from './protocol.js';
 import type { NbdBlockSize, NbdExportInfo, NbdFeatures, NbdRequestOptions, NbdWriteOptions, NbdWriteZeroesOptions } from './types.js';
+import { match } from 'ts-pattern';
 
 const TWO_POW_32 = 0x1_0000_0000;
 const MAX_UINT32 = 0xffff_ffff;
@@ -281,20 +282,12 @@ export class NbdClient {
   }
 
   private notOpenDetail(): string {
-    switch (this.state.kind) {
-      case 'open':
-        return 'the connection is open';
-      case 'server-shutdown':
-        return 'the server answered ESHUTDOWN, so this connection is being closed';
-      case 'disconnecting':
-        return 'disconnect() was called';
-      case 'closed':
-        return `the connection is closed (${this.state.detail})`;
-      default: {
-        const never: never = this.state;
-        return String(never);
-      }
-    }
+    return match(this.state)
+      .with({ kind: 'open' }, () => 'the connection is open')
+      .with({ kind: 'server-shutdown' }, () => 'the server answered ESHUTDOWN, so this connection is being closed')
+      .with({ kind: 'disconnecting' }, () => 'disconnect() was called')
+      .with({ kind: 'closed' }, (c) => `the connection is closed (${c.detail})`)
+      .exhaustive();
   }
 
   // ---- receiving --------------------------------------------------------------------------------
