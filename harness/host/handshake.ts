@@ -38,7 +38,7 @@ import {
   REP_ERR_UNSUP,
   REP_INFO,
   REP_SERVER,
-} from './protocol.js';
+} from '../../contracts/nbd.js';
 import type { NbdBlockSize, NbdExportInfo, NbdFeatures, NbdListedExport } from './types.js';
 
 /** Option reply data longer than this is a protocol error (descriptions are at most 4 KiB). */

@@ -20,13 +20,13 @@ import {
   CMD_TRIM,
   CMD_WRITE,
   CMD_WRITE_ZEROES,
-  ERRNO_NAMES,
+  NBD_ERRNO_NAMES,
   REQUEST_HEADER_SIZE,
   REQUEST_MAGIC,
   SIMPLE_REPLY_MAGIC,
   SIMPLE_REPLY_SIZE,
   STRUCTURED_REPLY_MAGIC,
-} from './protocol.js';
+} from '../../contracts/nbd.js';
 import type { NbdBlockSize, NbdExportInfo, NbdFeatures, NbdRequestOptions, NbdWriteOptions, NbdWriteZeroesOptions } from './types.js';
 import { match } from 'ts-pattern';
 
@@ -337,7 +337,7 @@ export class NbdClient {
       if (errno === 0) {
         p.resolve(data);
       } else {
-        const name = ERRNO_NAMES.get(errno) ?? 'EINVAL';
+        const name = NBD_ERRNO_NAMES.get(errno) ?? 'EINVAL';
         if (name === 'ESHUTDOWN' && this.state.kind === 'open') this.state = { kind: 'server-shutdown' };
         p.reject(new NbdRequestError(name, errno, p.command, p.offset, p.length));
       }
