@@ -37,7 +37,8 @@ export interface Capabilities {
 }
 
 /** Feature flags of `Capabilities`. */
-export type CapabilityFeature = 'hostIo' | 'mirroredDisks' | 'copyReader' | 'cacheProbe' | 'holdsRecovery';
+export const capabilityFeatures = ['hostIo', 'mirroredDisks', 'copyReader', 'cacheProbe', 'holdsRecovery'] as const;
+export type CapabilityFeature = (typeof capabilityFeatures)[number];
 
 /** Options for opening a system. */
 export interface OpenOptions {

@@ -10,6 +10,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect as nbdConnect } from '../harness/host/index.js';
+import { runProcess } from '../adapters/command/run-command.js';
+import { CleanupStack } from '../test/helpers/cleanup-stack.js';
 
 export const MiB = 1024 * 1024;
 export const DISK_BYTES = 1024 * MiB;
@@ -79,53 +81,27 @@ export interface FioSide {
   clat_ns: { percentile?: Record<string, number> };
 }
 
-/**
- * Releases run in reverse order, every one of them, even when some fail. `run` is shared: a signal
- * handler and the normal `finally` both wait for the same complete drain.
- */
-export class Cleanup {
-  private readonly stack: Array<{ what: string; release: () => Promise<void> | void }> = [];
-  private draining: Promise<void> | null = null;
-  add(what: string, release: () => Promise<void> | void): void {
-    this.stack.push({ what, release });
-  }
-  run(): Promise<void> {
-    this.draining ??= this.drain();
-    return this.draining;
-  }
-  private async drain(): Promise<void> {
-    while (this.stack.length > 0) {
-      const { what, release } = this.stack.pop()!;
-      try {
-        await release();
-      } catch (error) {
-        process.stderr.write(`  cleanup of ${what} failed: ${(error as Error).message}\n`);
-      }
-    }
-  }
+/** The benchmarks' cleanup: the tests' stack, logging a failed release and carrying on. */
+export function benchCleanup(): CleanupStack {
+  return new CleanupStack({ report: (what, error) => process.stderr.write(`  cleanup of ${what} failed: ${(error as Error).message}\n`) });
 }
 
 export function hasTool(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 }
 
-export function run(
+/** Runs `cmd ARGS` through the toolkit's one subprocess runner; rejects with its output unless it exits 0. */
+export async function run(
   cmd: string,
   args: readonly string[],
   options: { cwd?: string; timeoutMs?: number } = {},
 ): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      args,
-      { cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * MiB, killSignal: 'SIGKILL' },
-      (error, stdout, stderr) => {
-        if (error)
-          reject(new Error(`${cmd} ${args.join(' ')} failed (${error.code ?? error.signal ?? error.message}):\n${stderr}${stdout}`.trim()));
-        else resolve({ stdout, stderr });
-      },
+  const result = await runProcess(cmd, args, { cwd: options.cwd, timeoutMs: options.timeoutMs ?? 120_000 });
+  if (result.exitCode !== 0)
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed (${result.killed ?? `exit ${result.exitCode}`}):\n${result.stderr}${result.stdout}`.trim(),
     );
-  });
+  return { stdout: result.stdout, stderr: result.stderr };
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -171,12 +147,12 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Starts a server process that must keep running; registers its stop. */
-async function startServerProcess(cleanup: Cleanup, name: string, cmd: string, args: string[], port: number): Promise<ChildProcess> {
+async function startServerProcess(cleanup: CleanupStack, name: string, cmd: string, args: string[], port: number): Promise<ChildProcess> {
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.on('error', (error) => (stderr += `spawn failed: ${error.message}\n`));
-  cleanup.add(name, () => stopChild(child));
+  cleanup.defer(name, () => stopChild(child));
   await waitListening(port, child, name, () => stderr);
   return child;
 }
@@ -201,14 +177,14 @@ export function cpuTicks(pid: number): number {
 
 export const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-async function startEngine(root: string, cleanup: Cleanup): Promise<Target> {
+async function startEngine(root: string, cleanup: CleanupStack): Promise<Target> {
   const dir = join(root, 'engine');
   const disks = join(dir, 'servers', 's1', 'disks');
   mkdirSync(disks, { recursive: true });
   await prepareBackingFile(join(disks, 'v1.img'));
   const config = join(root, 'engine-config.json');
   writeFileSync(config, JSON.stringify(ENGINE_CONFIG));
-  cleanup.add('the engine group', async () => {
+  cleanup.defer('the engine group', async () => {
     await run(process.execPath, [SANSPEC, 'group', 'down', '--dir', dir], { timeoutMs: 240_000 });
   });
   await run(process.execPath, [SANSPEC, 'group', 'up', '--dir', dir, '--config', config, '--json'], { timeoutMs: 120_000 });
@@ -221,7 +197,7 @@ async function startEngine(root: string, cleanup: Cleanup): Promise<Target> {
   };
 }
 
-async function startNbdkit(root: string, cleanup: Cleanup): Promise<Target> {
+async function startNbdkit(root: string, cleanup: CleanupStack): Promise<Target> {
   const file = join(root, 'nbdkit.img');
   await prepareBackingFile(file);
   const port = await freePort();
@@ -235,7 +211,7 @@ async function startNbdkit(root: string, cleanup: Cleanup): Promise<Target> {
   return { label: 'nbdkit file', uri: `nbd://127.0.0.1:${port}/`, pid: () => child.pid! };
 }
 
-async function startQemuNbd(root: string, cleanup: Cleanup): Promise<Target> {
+async function startQemuNbd(root: string, cleanup: CleanupStack): Promise<Target> {
   const file = join(root, 'qemu-nbd.img');
   await prepareBackingFile(file);
   const port = await freePort();
@@ -327,10 +303,10 @@ export async function engineSection(): Promise<string> {
   }
   const withQemu = hasTool('qemu-nbd');
   const loadStart = loadavg()[0]!;
-  const cleanup = new Cleanup();
+  const cleanup = benchCleanup();
   const root = mkdtempSync(join(tmpdir(), 'sanspec-bench-engine-'));
-  cleanup.add('the temp dir', () => rmSync(root, { recursive: true, force: true }));
-  cleanup.add('fio', () => {
+  cleanup.defer('the temp dir', () => rmSync(root, { recursive: true, force: true }));
+  cleanup.defer('fio', () => {
     for (const c of fioChildren) c.kill('SIGKILL');
   });
   const onSignal = (signal: NodeJS.Signals) => {

@@ -7,9 +7,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, openMultipath } from '../harness/host/index.js';
+import { connect } from '../harness/host/index.js';
 import { startWorkload } from '../harness/workload/index.js';
-import { Cleanup, fio, fmt, hasTool, MiB, run, SANSPEC, settle } from './engine-section.js';
+import { benchCleanup, fio, fmt, hasTool, MiB, run, SANSPEC, settle } from './engine-section.js';
+import { openMirroredDevice } from '../test/helpers/mirrored-device.js';
+import type { CleanupStack } from '../test/helpers/cleanup-stack.js';
 
 const DISK_MIB = 1024;
 const CONFIG = {
@@ -32,11 +34,11 @@ interface Group {
   mirror(): Promise<{ status: string; copies: string[] }>;
 }
 
-async function startGroup(root: string, cleanup: Cleanup): Promise<Group> {
+async function startGroup(root: string, cleanup: CleanupStack): Promise<Group> {
   const dir = join(root, 'group');
   const config = join(root, 'config.json');
   writeFileSync(config, JSON.stringify(CONFIG));
-  cleanup.add('the mirror group', async () => {
+  cleanup.defer('the mirror group', async () => {
     await run(process.execPath, [SANSPEC, 'group', 'down', '--dir', dir], { timeoutMs: 240_000 });
   });
   const up = await run(process.execPath, [SANSPEC, 'group', 'up', '--dir', dir, '--config', config, '--json'], { timeoutMs: 120_000 });
@@ -96,9 +98,9 @@ async function dirty(uri: string, fraction: number): Promise<number> {
 
 export async function mirrorSection(): Promise<string> {
   if (!hasTool('fio')) throw new Error('the mirror benchmark needs fio (apt-get install fio)');
-  const cleanup = new Cleanup();
+  const cleanup = benchCleanup();
   const root = mkdtempSync(join(tmpdir(), 'sanspec-bench-mirror-'));
-  cleanup.add('the temp dir', () => rmSync(root, { recursive: true, force: true }));
+  cleanup.defer('the temp dir', () => rmSync(root, { recursive: true, force: true }));
   const loadStart = loadavg()[0]!;
   try {
     const cwd = join(root, 'fio');
@@ -149,16 +151,11 @@ export async function mirrorSection(): Promise<string> {
     );
 
     // 2. Pauses across a graceful stop and a crash of the preferred server.
-    const device = await openMultipath({
-      paths: [
-        { name: 's1', uri: g.uri('m1', 's1') },
-        { name: 's2', uri: g.uri('m1', 's2') },
-      ],
-      ioTimeoutMs: 3000,
+    const device = await openMirroredDevice(g, {
       retryForMs: 30_000,
       failbackProbeMs: 100,
     });
-    cleanup.add('the multipath device', () => device.close());
+    cleanup.defer('the multipath device', () => device.close());
     const pauses: Record<string, number> = {};
     for (const event of ['stop', 'crash'] as const) {
       const w = startWorkload({ device, blocks: 16384, seed: 11, concurrency: 8, disk: `bench-${event}` });

@@ -1,4 +1,5 @@
 import type { Code } from '../contracts/codes.js';
+import { groupShapeProblems } from '../contracts/group-shape.js';
 import { type FieldProblem, formatProblems, schemaProblems } from '../contracts/validate.js';
 import { TopologySchema } from './topology-schema.js';
 import type { PortSpec, ServerSpec, Topology } from './types.js';
@@ -99,76 +100,11 @@ export class TopologyError extends Error {
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-/**
- * What the schema cannot say: names used twice, a server without a front-end port, Target Only
- * on a port that cannot be, disks naming servers that do not exist. Reads the input defensively:
- * it runs on invalid input too, so that one pass reports every problem.
- */
-function semanticProblems(t: Obj): TopologyProblem[] {
-  const problems: TopologyProblem[] = [];
-  const bad = (field: string, problem: string) => problems.push({ field, problem });
-  const names = new Set<string>();
-  const unique = (field: string, name: unknown) => {
-    if (typeof name !== 'string') return;
-    if (names.has(name)) bad(field, `name ${JSON.stringify(name)} is used twice`);
-    names.add(name);
-  };
-  const servers = new Set<string>();
-  list(t.servers).forEach((s, i) => {
-    if (!isObj(s)) return;
-    unique(`servers[${i}].name`, s.name);
-    if (typeof s.name === 'string') servers.add(s.name);
-    const ports = new Set<string>();
-    list(s.ports).forEach((p, j) => {
-      if (!isObj(p)) return;
-      if (typeof p.name === 'string' && ports.has(p.name))
-        bad(`servers[${i}].ports[${j}].name`, `port ${p.name} is used twice on ${String(s.name)}`);
-      if (typeof p.name === 'string') ports.add(p.name);
-      const roles = list(p.roles);
-      if (p.targetOnly === true && (!roles.includes('mirror') || roles.includes('backEnd'))) {
-        bad(`servers[${i}].ports[${j}].targetOnly`, 'only a mirror port without the back-end role can be set to Target Only');
-      }
-    });
-    if (Array.isArray(s.ports) && !s.ports.some((p) => isObj(p) && list(p.roles).includes('frontEnd'))) {
-      bad(`servers[${i}].ports`, `server ${String(s.name)} has no front-end port; hosts could not reach it`);
-    }
-  });
-  list(t.hosts).forEach((h, i) => {
-    unique(`hosts[${i}]`, h);
-  });
-  const server = (field: string, s: unknown) => {
-    if (typeof s === 'string' && !servers.has(s)) bad(field, `no server named ${JSON.stringify(s)}`);
-  };
-  list(t.virtualDisks).forEach((v, i) => {
-    if (!isObj(v)) return;
-    const f = `virtualDisks[${i}]`;
-    unique(`${f}.name`, v.name);
-    if (v.kind === 'single') {
-      if (v.server === undefined) bad(`${f}.server`, 'a single virtual disk names the server that holds it');
-      server(`${f}.server`, v.server);
-    } else if (v.kind === 'mirrored') {
-      if (!Array.isArray(v.copies) || v.copies.length !== 2) {
-        bad(`${f}.copies`, 'a mirrored virtual disk has exactly two copies');
-      } else {
-        v.copies.forEach((c, j) => {
-          server(`${f}.copies[${j}]`, c);
-        });
-        if (v.copies[0] === v.copies[1]) bad(`${f}.copies`, 'the two copies must be on different servers');
-      }
-    }
-  });
-  return problems;
-}
-
 /** Checks a topology (a Topology, or anything read from a JSON file); returns every problem found (empty when valid). */
 export function topologyProblems(t: unknown): TopologyProblem[] {
   const problems = schemaProblems(TopologySchema, t);
   const known = new Set(problems.map((p) => p.field));
-  for (const p of isObj(t) ? semanticProblems(t) : []) if (!known.has(p.field)) problems.push(p);
+  for (const p of groupShapeProblems(t)) if (!known.has(p.field)) problems.push(p);
   return problems;
 }
 

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import type { CapabilityFeature } from '../types.js';
+import { type CapabilityFeature, capabilityFeatures } from '../types.js';
 import { AdapterError } from '../types.js';
 import {
   type CommandManifest,
@@ -30,7 +30,7 @@ export interface LoadedManifest {
 /** Placeholders the adapter provides; a variable printed by `open` cannot take one of these names. */
 export const builtInPlaceholders = ['dir', 'topology', 'server', 'vdisk', 'host', 'copy', 'mode', 'a', 'b'] as const;
 
-const features: readonly CapabilityFeature[] = ['hostIo', 'mirroredDisks', 'copyReader', 'cacheProbe', 'holdsRecovery'];
+const features: readonly CapabilityFeature[] = capabilityFeatures;
 
 /** The template of a command. */
 export const templateOf = (spec: CommandSpec | ValueSource): string =>

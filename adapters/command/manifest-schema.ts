@@ -12,6 +12,7 @@
 // nested members joined with "."). `{{` is a literal `{`; any other `{` is literal too.
 
 import { type Static, Type } from '@sinclair/typebox';
+import { groupEventTypes } from '../../models/topology-schema.js';
 
 const Template = Type.String({
   minLength: 1,
@@ -58,25 +59,8 @@ export const ValueSourceSchema = valueSource('{"template": "..."} or {"command":
 export type ValueSource = Static<typeof ValueSourceSchema>;
 
 /** The events a manifest may map: the model's events except host I/O (`write`, `flush`), which goes through devices. */
-export const manifestEventTypes = [
-  'stop',
-  'start',
-  'shutdown',
-  'restart',
-  'crash',
-  'siteCrash',
-  'powerOn',
-  'setCache',
-  'onBattery',
-  'mainsRestored',
-  'batteryLow',
-  'autoRestartWindowElapsed',
-  'recoveryComplete',
-  'forceMirrorRecovery',
-  'linkDown',
-  'linkUp',
-] as const;
-export type ManifestEventType = (typeof manifestEventTypes)[number];
+export const manifestEventTypes = groupEventTypes.filter((t): t is ManifestEventType => t !== 'write' && t !== 'flush');
+export type ManifestEventType = Exclude<(typeof groupEventTypes)[number], 'write' | 'flush'>;
 
 /** Placeholders each event's template may use, besides {dir}, {topology} and the variables from `open`. */
 export const eventPlaceholders: Record<ManifestEventType, readonly string[]> = {

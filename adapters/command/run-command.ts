@@ -17,7 +17,10 @@ export interface CommandResult {
   readonly durationMs: number;
 }
 
-/** Options of `runCommand`. */
+/** What a process did (runProcess); a command adds the command line (CommandResult). */
+export type ProcessResult = Omit<CommandResult, 'command'>;
+
+/** Options of `runCommand` and `runProcess`. */
 export interface RunOptions {
   /** Working directory (the manifest's directory). */
   readonly cwd: string;
@@ -27,8 +30,22 @@ export interface RunOptions {
 
 /** Runs `command` with `sh -c`; resolves whatever the outcome (never rejects for a failing command). */
 export async function runCommand(command: string, options: RunOptions): Promise<CommandResult> {
+  return { command, ...(await runProcess('sh', ['-c', command], options)) };
+}
+
+/**
+ * Runs `file ARGS` without a shell, in a process group of its own; resolves whatever the outcome
+ * (never rejects for a failing or killed process), rejects only when it cannot start (ENOENT).
+ * The one subprocess runner of the toolkit and its tests (outside the engine, which has its own
+ * processes to supervise).
+ */
+export async function runProcess(
+  file: string,
+  args: readonly string[],
+  options: Omit<RunOptions, 'cwd'> & { cwd?: string },
+): Promise<ProcessResult> {
   const started = performance.now();
-  const proc = x('sh', ['-c', command], {
+  const proc = x(file, args, {
     nodeOptions: { cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     throwOnError: false,
   });
@@ -50,7 +67,6 @@ export async function runCommand(command: string, options: RunOptions): Promise<
   try {
     const output = await proc;
     return {
-      command,
       exitCode: killed === null ? (output.exitCode ?? null) : null,
       stdout: output.stdout,
       stderr: output.stderr,

@@ -1,25 +1,16 @@
 // What an engine group can do as a system under test, and why the rest is left out.
 
 import type { GroupEventType } from '../../models/types.js';
+import { groupEventTypes } from '../../models/topology-schema.js';
 import type { Capabilities } from '../types.js';
 
-/** Every event `apply()` performs on an engine group. */
-export const engineEvents: readonly GroupEventType[] = [
-  'stop',
-  'start',
-  'shutdown',
-  'restart',
-  'crash',
-  'siteCrash',
-  'powerOn',
-  'setCache',
-  'onBattery',
-  'mainsRestored',
-  'batteryLow',
-  'forceMirrorRecovery',
-  'linkDown',
-  'linkUp',
-];
+/**
+ * Every event `apply()` performs on an engine group: all the model's but host I/O (`write`, `flush`,
+ * which goes through devices) and the two the engine does on its own (it times the auto-restart
+ * window and finishes recovery itself).
+ */
+const notApplied: readonly GroupEventType[] = ['write', 'flush', 'autoRestartWindowElapsed', 'recoveryComplete'];
+export const engineEvents: readonly GroupEventType[] = groupEventTypes.filter((e) => !notApplied.includes(e));
 
 /** The engine's capabilities (the same for every topology: it supports all of the model's). */
 export function engineCapabilities(): Capabilities {

@@ -10,6 +10,7 @@ import { AdapterError, type Adapter, type Capabilities, type CopyReader, type Ho
 import { createGroupModel, type GroupMachines, type GroupModel, type GroupState } from '../../models/group.js';
 import { groupStatus } from '../../models/status.js';
 import type { GroupEvent, GroupEventType, GroupStatus, Topology } from '../../models/types.js';
+import { match, P } from 'ts-pattern';
 import type { ModelLies } from './lies.js';
 import { MemoryCopies } from './memory-copies.js';
 
@@ -112,24 +113,36 @@ function openModelSystem(model: GroupModel, options: ModelAdapterOptions, log?: 
         if (source && (c.dataStatus === 'inLogRecovery' || c.dataStatus === 'inFullRecovery')) copies.recover(v.name, source, c.server);
       }
     }
-    switch (event.type) {
-      case 'stop':
-      case 'shutdown':
-      case 'restart':
-      case 'batteryLow':
-      case 'onBattery':
-        copies.destage(event.server);
-        break;
-      case 'crash':
-        copies.dropCache(event.server);
-        if (lies.crashLosesDurable) copies.wipe(event.server);
-        break;
-      case 'siteCrash':
+    // What the event does to the copies' bytes; exhaustive, so a new event must say whether it
+    // destages, drops or leaves the caches alone.
+    match(event)
+      .with({ type: P.union('stop', 'shutdown', 'restart', 'batteryLow', 'onBattery') }, (e) => copies.destage(e.server))
+      .with({ type: 'crash' }, (e) => {
+        copies.dropCache(e.server);
+        if (lies.crashLosesDurable) copies.wipe(e.server);
+      })
+      .with({ type: 'siteCrash' }, () => {
         for (const server of model.topology.servers) copies.dropCache(server.name);
-        break;
-      default:
-        break;
-    }
+      })
+      .with(
+        {
+          type: P.union(
+            'start',
+            'powerOn',
+            'setCache',
+            'mainsRestored',
+            'autoRestartWindowElapsed',
+            'write',
+            'flush',
+            'recoveryComplete',
+            'forceMirrorRecovery',
+            'linkDown',
+            'linkUp',
+          ),
+        },
+        () => {},
+      )
+      .exhaustive();
     state = r.state;
     if (!holdsRecovery) scheduleRecoveries();
     return r;

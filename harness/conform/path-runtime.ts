@@ -8,6 +8,7 @@ import type { PlanPath } from '../plan/types.js';
 import type { DevicePool } from './device-pool.js';
 import type { DiskHistory } from './disk-history.js';
 import type { Predictor } from './predictor.js';
+import { mulberry32 } from '../random.js';
 
 /** The run's settings, resolved to numbers. */
 export interface RunSettings {
@@ -50,11 +51,5 @@ export interface PathRuntime {
 export function seededRandom(seed: string): () => number {
   let a = 0x811c9dc5;
   for (let i = 0; i < seed.length; i++) a = Math.imul(a ^ seed.charCodeAt(i), 0x01000193) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(a);
 }

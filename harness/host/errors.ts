@@ -3,7 +3,7 @@
 // (timeout, connection lost before the reply, a write failed with EIO). The harness records
 // operations as ok / fail / unknown from exactly this.
 
-import type { NbdErrno } from './protocol.js';
+import type { NbdErrno } from '../../contracts/nbd.js';
 
 /** Stable codes of host NBD errors. */
 export type NbdErrorCode =

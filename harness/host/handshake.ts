@@ -2,7 +2,7 @@
 // to NBD_OPT_EXPORT_NAME, and NBD_OPT_LIST.
 
 import type { Socket } from 'node:net';
-import { ByteQueue } from './byte-queue.js';
+import { ByteQueue } from '../../contracts/byte-queue.js';
 import { NbdHandshakeError } from './errors.js';
 import {
   CLISERV_MAGIC,
@@ -38,7 +38,7 @@ import {
   REP_ERR_UNSUP,
   REP_INFO,
   REP_SERVER,
-} from './protocol.js';
+} from '../../contracts/nbd.js';
 import type { NbdBlockSize, NbdExportInfo, NbdFeatures, NbdListedExport } from './types.js';
 
 /** Option reply data longer than this is a protocol error (descriptions are at most 4 KiB). */

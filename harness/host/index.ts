@@ -30,7 +30,7 @@ export {
 } from './multipath.js';
 export { NbdClient } from './nbd-client.js';
 export { NBD_DEFAULT_PORT, parseNbdUri, type NbdEndpoint } from './nbd-uri.js';
-export type { NbdErrno } from './protocol.js';
+export type { NbdErrno } from '../../contracts/nbd.js';
 export type {
   NbdBlockSize,
   NbdClientOptions,

@@ -2,7 +2,7 @@
 // handle, per-request timeouts, and errors that tell fail from unknown.
 
 import type { Socket } from 'node:net';
-import { ByteQueue } from './byte-queue.js';
+import { ByteQueue } from '../../contracts/byte-queue.js';
 import {
   NbdConnectionLostError,
   NbdInvalidRequestError,
@@ -20,14 +20,15 @@ import {
   CMD_TRIM,
   CMD_WRITE,
   CMD_WRITE_ZEROES,
-  ERRNO_NAMES,
+  NBD_ERRNO_NAMES,
   REQUEST_HEADER_SIZE,
   REQUEST_MAGIC,
   SIMPLE_REPLY_MAGIC,
   SIMPLE_REPLY_SIZE,
   STRUCTURED_REPLY_MAGIC,
-} from './protocol.js';
+} from '../../contracts/nbd.js';
 import type { NbdBlockSize, NbdExportInfo, NbdFeatures, NbdRequestOptions, NbdWriteOptions, NbdWriteZeroesOptions } from './types.js';
+import { match } from 'ts-pattern';
 
 const TWO_POW_32 = 0x1_0000_0000;
 const MAX_UINT32 = 0xffff_ffff;
@@ -281,20 +282,12 @@ export class NbdClient {
   }
 
   private notOpenDetail(): string {
-    switch (this.state.kind) {
-      case 'open':
-        return 'the connection is open';
-      case 'server-shutdown':
-        return 'the server answered ESHUTDOWN, so this connection is being closed';
-      case 'disconnecting':
-        return 'disconnect() was called';
-      case 'closed':
-        return `the connection is closed (${this.state.detail})`;
-      default: {
-        const never: never = this.state;
-        return String(never);
-      }
-    }
+    return match(this.state)
+      .with({ kind: 'open' }, () => 'the connection is open')
+      .with({ kind: 'server-shutdown' }, () => 'the server answered ESHUTDOWN, so this connection is being closed')
+      .with({ kind: 'disconnecting' }, () => 'disconnect() was called')
+      .with({ kind: 'closed' }, (c) => `the connection is closed (${c.detail})`)
+      .exhaustive();
   }
 
   // ---- receiving --------------------------------------------------------------------------------
@@ -344,7 +337,7 @@ export class NbdClient {
       if (errno === 0) {
         p.resolve(data);
       } else {
-        const name = ERRNO_NAMES.get(errno) ?? 'EINVAL';
+        const name = NBD_ERRNO_NAMES.get(errno) ?? 'EINVAL';
         if (name === 'ESHUTDOWN' && this.state.kind === 'open') this.state = { kind: 'server-shutdown' };
         p.reject(new NbdRequestError(name, errno, p.command, p.offset, p.length));
       }

@@ -2,6 +2,7 @@
 
 import type { Criterion } from './types.js';
 import { PlanError } from './plan-error.js';
+import { match, P } from 'ts-pattern';
 
 /** Criteria a user can ask for, with one line of help each (`replay` plans are written by hand or a minimizer). */
 export const criterionHelp: Readonly<Record<string, string>> = {
@@ -51,14 +52,11 @@ function bad(text: string, what: string): PlanError {
 
 /** The criterion as the command line spells it. */
 export function formatCriterion(c: Criterion): string {
-  switch (c.kind) {
-    case 'depth':
-      return `depth:${c.k}`;
-    case 'random':
-      return `random:${c.n}`;
-    default:
-      return c.kind;
-  }
+  return match(c)
+    .with({ kind: 'depth' }, (d) => `depth:${d.k}`)
+    .with({ kind: 'random' }, (r) => `random:${r.n}`)
+    .with({ kind: P.union('components', 'states', 'transitions', 'transition-pairs', 'replay') }, (x) => x.kind)
+    .exhaustive();
 }
 
 /** Prefix of the path IDs of a criterion's plans, e.g. `components-3f9a0c12`. */

@@ -6,6 +6,7 @@ import type { GroupModel, GroupState } from '../../models/group.js';
 import { groupStatus } from '../../models/status.js';
 import type { GroupEvent, GroupStatus } from '../../models/types.js';
 import { explore } from '../explore/explore.js';
+import { mulberry32 } from '../random.js';
 
 /** Every reachable state of a model and every transition between them. */
 export interface StateGraph {
@@ -116,14 +117,7 @@ export function reorderEdges(graph: StateGraph, rank: readonly number[]): StateG
 
 /** A permutation of 0..n-1 drawn from a seed (mulberry32 and Fisher-Yates): the same seed, the same order. */
 export function seededPermutation(n: number, seed: number): number[] {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const p = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));

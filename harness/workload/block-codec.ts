@@ -6,6 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import type { DecodedBlock } from './types.js';
+import { match } from 'ts-pattern';
 
 /** 'SSPCBLK1': marks a block written by the workload. */
 const MAGIC = Buffer.from('SSPCBLK1', 'latin1');
@@ -150,16 +151,9 @@ function isZero(data: Buffer): boolean {
 
 /** Short text for a decoded block, for messages. */
 export function describeDecoded(d: DecodedBlock): string {
-  switch (d.kind) {
-    case 'zeros':
-      return 'zeros';
-    case 'value':
-      return `write ${d.writeId}`;
-    case 'corrupt':
-      return `corrupt (${d.reason})`;
-    default: {
-      const never: never = d;
-      return String(never);
-    }
-  }
+  return match(d)
+    .with({ kind: 'zeros' }, () => 'zeros')
+    .with({ kind: 'value' }, (v) => `write ${v.writeId}`)
+    .with({ kind: 'corrupt' }, (c) => `corrupt (${c.reason})`)
+    .exhaustive();
 }

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { createBlockCodec } from './block-codec.js';
 import { checkRead } from './check-history.js';
 import type { History, HistoryEntry, OpOutcome, Violation, WorkloadDevice } from './types.js';
+import { mulberry32 as random } from '../random.js';
 
 /** Options of `startWorkload`. */
 export interface WorkloadOptions {
@@ -58,18 +59,6 @@ export interface Workload {
   stats(): WorkloadStats;
   /** Violations found by the online read check so far. */
   violations(): readonly Violation[];
-}
-
-/** mulberry32: a small seeded generator (0 <= x < 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function outcomeOfError(error: unknown): OpOutcome {

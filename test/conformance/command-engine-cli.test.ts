@@ -1,24 +1,11 @@
-// The command adapter on the engine's own command line (examples/engine-cli, the worked example
-// of a manifest). Every event and status poll starts the CLI, so the whole default plan would take
-// most of an hour: this suite runs four of the seed page's cases (s1 stopped alone while hosts
-// write; both stopped, the last one started first; s1 crashed; a site crash and a forced copy),
-// which use every command of the manifest; the engine itself runs the whole plan in
-// engine-file.test.ts and engine-loop.test.ts.
-import { execFileSync } from 'node:child_process';
 import { commandAdapterFromFile } from '../../adapters/command/index.js';
 import { createPlan } from '../../harness/plan/index.js';
 import { conformanceTopology } from '../../models/topology.js';
 import { conformanceSuite } from '../helpers/conformance-suite.js';
+import { hasTool } from '../helpers/debian-tools.js';
 
 const manifest = new URL('../../examples/engine-cli/manifest.json', import.meta.url).pathname;
-const jq = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v jq']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const jq = hasTool('jq');
 const plan = createPlan(conformanceTopology(), 'components', { seed: 1 });
 const wanted = /seed: (s1 stopped alone|s1 then s2 stopped, started s2 then s1|s1 crashed|every server crashed)/;
 const seeds = plan.paths.filter((p) => p.covers.some((c) => wanted.test(c)));

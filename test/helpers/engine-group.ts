@@ -1,35 +1,20 @@
-// A real engine group for integration tests: `sanspec group up` in a temp dir, the supervisor's
-// API for fast commands, NBD URIs, and a `down` that always runs (processes, sockets, loops).
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { GroupUpOutput } from '../../contracts/cli-output.js';
 import type { GroupStatus } from '../../contracts/status.js';
 import { checkLoopSupport, listLoopDevices } from '../../engine/storage/index.js';
 import type { GroupReport } from '../../engine/supervisor/supervisor.js';
 import { callJson, ApiError } from '../../engine/util/json-http.js';
 import { connect, type NbdClient } from '../../harness/host/index.js';
+import { runTool, type ToolResult } from './debian-tools.js';
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+/** What `sanspec ARGS` did (the one result type of a process a test runs). */
+export type CliResult = ToolResult;
 
 /** Runs `sanspec ARGS` (bin/sanspec.mjs) and returns its exit code and output. */
-export async function sanspec(args: string[], timeoutMs = 180_000): Promise<CliResult> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['bin/sanspec.mjs', ...args], {
-      timeout: timeoutMs,
-      maxBuffer: 16 << 20,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number | string; stdout: string; stderr: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(error) };
-  }
+export function sanspec(args: string[], timeoutMs = 180_000): Promise<CliResult> {
+  return runTool(process.execPath, ['bin/sanspec.mjs', ...args], timeoutMs);
 }
 
 /** Why the loop backend cannot be tested here, or null when it can. */

@@ -2,27 +2,13 @@
 // working directory (fio writes state files into it), fio's JSON report, and bytes read straight
 // from a copy's backing file (what a crash cannot take away).
 
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import type { ToolResult } from './debian-tools.js';
+import { runTool, type ToolResult } from './debian-tools.js';
 
 /** Runs `tool` in `cwd` with a timeout; never rejects for a non-zero exit (the caller asserts on it). */
 export function runToolIn(tool: string, args: readonly string[], options: { cwd: string; timeoutMs?: number }): Promise<ToolResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      tool,
-      args,
-      { cwd: options.cwd, timeout: options.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL' },
-      (err, stdout, stderr) => {
-        if (err !== null && typeof err.code !== 'number' && !err.killed) {
-          reject(new Error(`${tool} could not run: ${err.message}`));
-          return;
-        }
-        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
-      },
-    );
-  });
+  return runTool(tool, args, options);
 }
 
 /** The parts of one fio job report the interop tests look at. */

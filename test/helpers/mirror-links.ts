@@ -8,7 +8,7 @@ import {
   type MirrorLinkOptions,
   type MirrorRequest,
 } from '../../engine/mirror/index.js';
-import type { CleanupStack } from './nbd-cleanup.js';
+import type { CleanupStack } from './cleanup-stack.js';
 import { waitFor } from './wait-for.js';
 
 /** One event a link emitted. */

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { MirrorLinkOptions } from '../../engine/mirror/index.js';
-import type { CleanupStack } from './nbd-cleanup.js';
+import type { CleanupStack } from './cleanup-stack.js';
 import { waitFor } from './wait-for.js';
 
 const MAIN = fileURLToPath(new URL('../fixtures/mirror-peer-main.ts', import.meta.url));

@@ -3,7 +3,7 @@
 
 import { connect, type Socket } from 'node:net';
 import { encodeHello, FrameDecoder, PROTOCOL_VERSION, type Frame, type Hello } from '../../engine/mirror/protocol.js';
-import type { CleanupStack } from './nbd-cleanup.js';
+import type { CleanupStack } from './cleanup-stack.js';
 import { waitFor } from './wait-for.js';
 
 export class RawMirrorPeer {

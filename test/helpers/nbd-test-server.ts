@@ -15,7 +15,8 @@ import {
   type NbdServerOptions,
 } from '../../engine/nbd/index.js';
 import { createMemoryBlockDevice, type MemoryBlockDevice } from './memory-block-device.js';
-import type { CleanupStack } from './nbd-cleanup.js';
+import type { CleanupStack } from './cleanup-stack.js';
+import { createServer } from 'node:net';
 
 /** A running test server. */
 export interface TestNbdServer {
@@ -73,4 +74,14 @@ export async function startTestServer(cleanup: CleanupStack, options: TestServer
   }
   cleanup.add(server, (s) => s.close());
   return { server, address, device, events, exports, target, uri: (name = 'disk') => formatNbdUri(address, name) };
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago): a connection to it is refused. */
+export async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const address = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  if (address === null || typeof address !== 'object') throw new Error('no port');
+  return address.port;
 }

@@ -2,12 +2,10 @@
 // it), capturing what it prints: fast enough to call many times in a test.
 import { sanspecApp } from '../../bin/app.js';
 import { type ProcessIO, runCli } from '../../contracts/cli.js';
+import type { ToolResult } from './debian-tools.js';
 
-export interface InProcessResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+/** What the command line did: exit code and output (the shape of every process a test runs). */
+export type InProcessResult = ToolResult & { readonly code: number };
 
 /** `sanspec ARGV...` in this process: the exit code and what it printed. */
 export async function runSanspec(...argv: string[]): Promise<InProcessResult> {

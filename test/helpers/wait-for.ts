@@ -1,13 +1,17 @@
 // Waiting for a condition with a deadline (no sleeps as synchronisation).
+import { vi } from 'vitest';
 
-/** Polls `condition` until it returns true; throws with `what` after `timeoutMs`. */
+/**
+ * Polls `condition` (vi.waitFor) until it returns true; throws naming `what` after `timeoutMs`.
+ * vi.waitFor alone would report only "condition false": this says what was awaited.
+ */
 export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000, intervalMs = 10): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  await vi.waitFor(
+    async () => {
+      if (!(await condition())) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    },
+    { timeout: timeoutMs, interval: intervalMs },
+  );
 }
 
 /** Resolves with the promise's value, or rejects if it takes longer than `timeoutMs`. */

@@ -9,7 +9,7 @@
 import { BlockError, type BlockDevice, type BlockErrorCode, type WriteOptions } from '../../engine/types.js';
 import { createNbdServer, type NbdServer, type NbdServerEvent } from '../../engine/nbd/index.js';
 import { createMemoryBlockDevice, type MemoryBlockDevice } from './memory-block-device.js';
-import type { CleanupStack } from './nbd-cleanup.js';
+import type { CleanupStack } from './cleanup-stack.js';
 
 type PathOp = 'read' | 'write' | 'flush';
 

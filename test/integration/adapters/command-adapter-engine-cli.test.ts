@@ -1,7 +1,7 @@
 // The command adapter against the engine's own command line: examples/engine-cli, the worked
 // example of a manifest. It opens a group from a topology, performs and refuses events with the
 // engine's codes, reports CF-2 status, serves I/O across a failover, and closes cleanly.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,16 +13,10 @@ import { groupLeftovers } from '../../../adapters/engine/index.js';
 import { GroupStatusSchema } from '../../../contracts/status.js';
 import { conformanceTopology } from '../../../models/topology.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { hasTool } from '../../helpers/debian-tools.js';
 
 const manifest = new URL('../../../examples/engine-cli/manifest.json', import.meta.url).pathname;
-const jq = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v jq']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const jq = hasTool('jq');
 if (!jq) console.warn('skipping the engine CLI example: jq is not installed');
 
 describe.skipIf(!jq)('command adapter: the engine CLI example', () => {

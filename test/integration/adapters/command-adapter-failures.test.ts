@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { manifestEventTypes } from '../../../adapters/command/index.js';
+import { capabilityFeatures } from '../../../adapters/types.js';
 import { commandAdapterFromFile } from '../../../adapters/command/index.js';
 import { defaultTopology } from '../../../models/topology.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -15,26 +17,10 @@ afterAll(() => {
 });
 
 const allReasons = Object.fromEntries(
-  [
-    'hostIo',
-    'mirroredDisks',
-    'copyReader',
-    'cacheProbe',
-    'holdsRecovery',
-    'shutdown',
-    'restart',
-    'crash',
-    'siteCrash',
-    'powerOn',
-    'setCache',
-    'onBattery',
-    'mainsRestored',
-    'batteryLow',
-    'autoRestartWindowElapsed',
-    'forceMirrorRecovery',
-    'linkDown',
-    'linkUp',
-  ].map((k) => [k, 'not in this test']),
+  [...capabilityFeatures, ...manifestEventTypes.filter((e) => !['stop', 'start', 'recoveryComplete'].includes(e))].map((k) => [
+    k,
+    'not in this test',
+  ]),
 );
 
 /** A system from a manifest written for the test: its commands are inline shell. */

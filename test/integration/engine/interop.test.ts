@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NbdError, type NbdClient } from '../../../harness/host/index.js';
-import { describeRun, missingTools, runTool } from '../../helpers/debian-tools.js';
+import { describeRun, missingTools, mustRun, runTool } from '../../helpers/debian-tools.js';
 import { loopUnavailable, startGroup, type EngineGroup } from '../../helpers/engine-group.js';
 import { parseFioJson, readBackingFile, runToolIn, sha256, versionedBlock, versionedBlocks } from '../../helpers/interop-tools.js';
 import { waitFor, within } from '../../helpers/wait-for.js';
@@ -41,13 +41,6 @@ const missing = missingTools('engine interoperability tests', 'nbdinfo', 'qemu-i
 const lacks = (tool: string) => missing.includes(tool);
 const loopReason = await loopUnavailable();
 if (loopReason !== null) console.warn(`skipping the loop-backend interoperability tests: ${loopReason}`);
-
-/** Runs a tool that must succeed; returns stdout and stderr together. */
-async function mustRun(tool: string, args: string[], timeoutMs = 60_000): Promise<string> {
-  const result = await runTool(tool, args, timeoutMs);
-  expect(result.code, describeRun(tool, args, result)).toBe(0);
-  return result.stdout + result.stderr;
-}
 
 /** SRV-10: after a crash the server comes up stopped; start it so it serves again. */
 async function crashAndRecover(g: EngineGroup, server: string): Promise<void> {
@@ -222,7 +215,7 @@ for (const backend of ['file', 'loop'] as const) {
       60_000,
     );
 
-    it('VD-2 the host client pipelines writes then reads through two connections; each reads what the other wrote, and a FLUSH on one covers both', async () => {
+    it('the host client pipelines writes then reads through two connections; each reads what the other wrote, and a FLUSH on one covers both', async () => {
       const a = await g().connect('v2', 's2');
       const b = await g().connect('v2', 's2');
       const firstBlock = (16 * MiB) / BS;

@@ -3,10 +3,12 @@
 // once. Afterwards every block is read back and checked against the history (DS-1..DS-8), and
 // the two copies' backends must be byte-identical (DS-6).
 import { afterEach, describe, expect, it } from 'vitest';
-import { openMultipath, type MultipathDevice } from '../../../harness/host/index.js';
+import type { MultipathDevice } from '../../../harness/host/index.js';
 import { checkHistory, formatViolations, readBlocks, startWorkload, type Workload } from '../../../harness/workload/index.js';
 import { loopUnavailable, startGroup, type EngineGroup } from '../../helpers/engine-group.js';
 import { copyIs, expectConverged, online, volumeDetails, waitStatus } from '../../helpers/mirror-group.js';
+import { openMirroredDevice } from '../../helpers/mirrored-device.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const BLOCKS = 2048; // 8 MiB of the 16 MiB disk
 const config = (extra: Record<string, unknown> = {}) => ({
@@ -36,17 +38,12 @@ for (const backend of ['file', 'loop'] as const) {
     /** A group, a two-path device (preferred s1 first) and a workload writing through it. */
     async function running(extra?: Record<string, unknown>) {
       const g = (group = await startGroup({ backend, config: config(extra) }));
-      device = await openMultipath({
-        paths: [
-          { name: 's1', uri: g.uri('m1', 's1') },
-          { name: 's2', uri: g.uri('m1', 's2') },
-        ],
-        ioTimeoutMs: 3000,
+      device = await openMirroredDevice(g, {
         retryForMs: 8000,
         failbackProbeMs: 200,
       });
       workload = startWorkload({ device, blocks: BLOCKS, seed: 7, concurrency: 8, flushEveryMs: 200, fuaEvery: 17, disk: `m1-${backend}` });
-      await waitFor(() => workload!.stats().writesOk > 200, 'the workload to get going');
+      await waitFor(() => workload!.stats().writesOk > 200, 'the workload to get going', 10_000);
       return { g, device, workload };
     }
 
@@ -132,12 +129,4 @@ for (const backend of ['file', 'loop'] as const) {
       await verify(g, { forced: true });
     });
   });
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

@@ -8,7 +8,7 @@ import type { MirrorLink } from '../../../engine/mirror/index.js';
 import { startLinkPair } from '../../helpers/mirror-links.js';
 import { startPeerProcess } from '../../helpers/mirror-peer-process.js';
 import { startTestLink } from '../../helpers/mirror-links.js';
-import { CleanupStack } from '../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../helpers/cleanup-stack.js';
 
 const cleanup = new CleanupStack();
 afterEach(() => cleanup.run());

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MirrorLinkLostError } from '../../../engine/mirror/index.js';
 import { startTestLink, type TestLink } from '../../helpers/mirror-links.js';
 import { startPeerProcess, type PeerProcess } from '../../helpers/mirror-peer-process.js';
-import { CleanupStack } from '../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../helpers/cleanup-stack.js';
 import { waitFor, within } from '../../helpers/wait-for.js';
 
 const cleanup = new CleanupStack();
@@ -48,7 +48,7 @@ describe('peer in another process', () => {
     expect(await s1.link.request('fail').catch((err: unknown) => err)).toMatchObject({ code: 'EIO', remoteMessage: 'failed on purpose' });
   });
 
-  it('MIR-2 a SIGKILLed peer is noticed at once, in-flight requests reject with MLINK_LINK_LOST, and the link returns when it restarts', async () => {
+  it('a SIGKILLed peer is noticed at once, in-flight requests reject with MLINK_LINK_LOST, and the link returns when it restarts', async () => {
     const { peer, s1 } = await startPair();
     const port = peer.port ?? 0;
     const held = holdRequests(s1, 100);
@@ -83,7 +83,7 @@ describe('peer in another process', () => {
     expect(s1.link.stats()).toMatchObject({ downs: 1, lastDownReason: 'connection-lost' });
   });
 
-  it('MIR-2 a SIGSTOPped peer is declared down after about deadAfterMs; after SIGCONT the link comes back', async () => {
+  it('a SIGSTOPped peer is declared down after about deadAfterMs; after SIGCONT the link comes back', async () => {
     const { peer, s1 } = await startPair();
     const held = holdRequests(s1, 10);
     await s1.link.request('echo');
@@ -101,7 +101,7 @@ describe('peer in another process', () => {
     expect((await s1.link.request('echo', { n: 3 })).header).toEqual({ n: 3, pid: peer.child.pid });
   });
 
-  it('MIR-13 a child on the connecting side notices a cut at the listening side and reconnects after cut(false)', async () => {
+  it('a child on the connecting side notices a cut at the listening side and reconnects after cut(false)', async () => {
     // Reverse roles: the child is s1 and connects to s2 here.
     const s2 = await startTestLink(cleanup, { self: 's2', peer: 's1', groupId: 'g1', listen: { host: '127.0.0.1', port: 0 }, ...TIMING });
     const peer = await startPeerProcess(cleanup, {

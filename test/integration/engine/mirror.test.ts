@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect, NbdError } from '../../../harness/host/index.js';
 import { loopUnavailable, startGroup, type EngineGroup } from '../../helpers/engine-group.js';
 import { copyIs, expectConverged, mirrorLine, online, pattern, volumeDetails, waitStatus } from '../../helpers/mirror-group.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const MiB = 1024 * 1024;
 const config = (extra: Record<string, unknown> = {}) => ({
@@ -92,10 +93,10 @@ for (const backend of ['file', 'loop'] as const) {
             );
           }
         })();
-        await waitFor(() => acked > 50);
+        await waitFor(() => acked > 50, '50 acknowledged writes', 20_000);
         await g.server('stop', stopping);
         const after = acked;
-        await waitFor(() => acked > after + 50);
+        await waitFor(() => acked > after + 50, '50 more acknowledged writes', 20_000);
         writing = false;
         await writer;
         expect(errors, `writes through ${survivor} while ${stopping} stopped`).toBe(0);
@@ -229,12 +230,4 @@ for (const backend of ['file', 'loop'] as const) {
       await expectConverged(g);
     });
   });
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

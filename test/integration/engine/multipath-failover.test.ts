@@ -5,10 +5,11 @@
 
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, openMultipath, type MultipathDevice, type MultipathEvent } from '../../../harness/host/index.js';
+import { connect, type MultipathDevice, type MultipathEvent } from '../../../harness/host/index.js';
 import { checkHistory, formatViolations, readBlocks, startWorkload } from '../../../harness/workload/index.js';
 import { startGroup, type EngineGroup } from '../../helpers/engine-group.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { openMirroredDevice } from '../../helpers/mirrored-device.js';
 
 const BLOCKS = 1024; // 4 MiB of m1
 const BS = 4096;
@@ -26,12 +27,7 @@ describe('multipath failover on a real engine group', () => {
   it('MIR-2, PTH-3, DS-2, DS-3 hosts keep writing to m1 through s2 while s1 crashes, is powered on and started; I/O fails back to s1 and every block reads its latest acknowledged value', async () => {
     const g = (group = await startGroup());
     const events: MultipathEvent[] = [];
-    const mp = (device = await openMultipath({
-      paths: [
-        { name: 's1', uri: g.uri('m1', 's1') },
-        { name: 's2', uri: g.uri('m1', 's2') },
-      ],
-      ioTimeoutMs: 3000,
+    const mp = (device = await openMirroredDevice(g, {
       retryForMs: 30_000,
       failbackProbeMs: 100,
       onEvent: (e) => events.push(e),

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, NbdRequestError, NbdTimeoutError, outcomeOf, type NbdClient } from '../../../harness/host/index.js';
 import { missingTools } from '../../helpers/debian-tools.js';
-import { CleanupStack } from '../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../helpers/cleanup-stack.js';
 import { hasNbdkitFilter, startNbdkit } from '../../helpers/nbdkit-process.js';
 import { within } from '../../helpers/wait-for.js';
 

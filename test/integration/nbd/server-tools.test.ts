@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryBlockDevice } from '../../helpers/memory-block-device.js';
-import { describeRun, missingTools, runTool } from '../../helpers/debian-tools.js';
+import { describeRun, missingTools, mustRun, runTool } from '../../helpers/debian-tools.js';
 import { createFileBlockDevice } from '../../helpers/file-block-device.js';
-import { CleanupStack } from '../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../helpers/cleanup-stack.js';
 import { startTestServer } from '../../helpers/nbd-test-server.js';
 
 const cleanup = new CleanupStack();
@@ -18,16 +18,13 @@ function tempDir(): string {
   return cleanup.add(mkdtempSync(join(tmpdir(), 'sanspec-nbd-tools-')), (d) => rmSync(d, { recursive: true, force: true }));
 }
 
-async function run(tool: string, args: string[], timeoutMs = 60_000): Promise<string> {
-  const result = await runTool(tool, args, timeoutMs);
-  expect(result.code, describeRun(tool, args, result)).toBe(0);
-  return result.stdout + result.stderr;
-}
-
 describe.skipIf(missingTools('engine NBD server vs nbdinfo', 'nbdinfo').length > 0)('engine NBD server with nbdinfo', () => {
   it('nbdinfo reports the size, flags and block sizes the server advertises', async () => {
     const t = await startTestServer(cleanup, { size: 48 * 1024 * 1024, disk: { description: 'sanspec v1' } });
-    const info = JSON.parse(await run('nbdinfo', ['--json', t.uri('disk')])) as { protocol: string; exports: Record<string, unknown>[] };
+    const info = JSON.parse(await mustRun('nbdinfo', ['--json', t.uri('disk')])) as {
+      protocol: string;
+      exports: Record<string, unknown>[];
+    };
     expect(info.protocol).toBe('newstyle-fixed');
     expect(info.exports[0]).toMatchObject({
       'export-name': 'disk',
@@ -43,13 +40,13 @@ describe.skipIf(missingTools('engine NBD server vs nbdinfo', 'nbdinfo').length >
       block_size_preferred: 4096,
       block_size_maximum: 32 * 1024 * 1024,
     });
-    expect((await run('nbdinfo', ['--size', t.uri('disk')])).trim()).toBe(String(48 * 1024 * 1024));
+    expect((await mustRun('nbdinfo', ['--size', t.uri('disk')])).trim()).toBe(String(48 * 1024 * 1024));
   });
 
   it('nbdinfo --list shows every export; a read-only export is reported read-only', async () => {
     const t = await startTestServer(cleanup, { unix: true });
     t.exports.set('v2', { device: createMemoryBlockDevice(65536), readOnly: true, description: 'single on s2' });
-    const listed = JSON.parse(await run('nbdinfo', ['--list', '--json', t.uri('')])) as { exports: Record<string, unknown>[] };
+    const listed = JSON.parse(await mustRun('nbdinfo', ['--list', '--json', t.uri('')])) as { exports: Record<string, unknown>[] };
     const byName = new Map(listed.exports.map((e) => [e['export-name'], e]));
     expect([...byName.keys()].sort()).toEqual(['disk', 'v2']);
     expect(byName.get('v2')).toMatchObject({ description: 'single on s2', 'export-size': 65536, is_read_only: true, can_trim: false });
@@ -67,7 +64,7 @@ describe.skipIf(missingTools('engine NBD server vs qemu-io', 'qemu-io').length >
   it('qemu-io pattern writes and reads round-trip over TCP and Unix sockets', async () => {
     for (const unix of [false, true]) {
       const t = await startTestServer(cleanup, { size: 4 * 1024 * 1024, unix });
-      const out = await run('qemu-io', [
+      const out = await mustRun('qemu-io', [
         '-f',
         'raw',
         t.uri('disk'),
@@ -113,11 +110,11 @@ describe.skipIf(missingTools('engine NBD server vs nbdcopy', 'nbdcopy').length >
     const back = join(dir, 'back.bin');
     const content = randomBytes(size);
     writeFileSync(source, content);
-    await run('nbdcopy', ['--flush', source, t.uri('disk')]);
+    await mustRun('nbdcopy', ['--flush', source, t.uri('disk')]);
     expect(t.device.data.equals(content)).toBe(true);
     expect(t.device.durable.equals(content)).toBe(true); // --flush made it durable
     writeFileSync(back, '');
-    await run('nbdcopy', [t.uri('disk'), back]);
+    await mustRun('nbdcopy', [t.uri('disk'), back]);
     expect(readFileSync(back).equals(content)).toBe(true);
   });
 });

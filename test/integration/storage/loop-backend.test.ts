@@ -103,7 +103,7 @@ describe.skipIf(!support.ok)('loop backend (real losetup)', () => {
     expect(await listLoopDevices(dir)).toEqual([]);
   });
 
-  it('SRV-11 a killed server process leaves its loop device attached; detachLoopDevices finds and detaches it', async () => {
+  it('a killed server process leaves its loop device attached; detachLoopDevices finds and detaches it', async () => {
     const holder = fileURLToPath(new URL('../../helpers/storage-loop-holder.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', holder, join(dir, 'crash.img'), String(4 * MiB)], {
       stdio: ['ignore', 'pipe', 'pipe'],

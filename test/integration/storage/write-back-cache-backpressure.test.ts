@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 describe('write-back cache under backpressure', () => {
-  it('SRV-3, VD-2 several large writers waiting for room on a slow backend all complete and every write lands (no livelock)', async () => {
+  it('several large writers waiting for room on a slow backend all complete and every write lands (no livelock)', async () => {
     // In a child process: a livelock would starve this test's own event loop, so the deadline
     // must be enforced from outside.
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'test/fixtures/storage-backpressure-scenario.ts'], {

@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { manifestEventTypes } from '../../../adapters/command/index.js';
+import { capabilityFeatures } from '../../../adapters/types.js';
 import { checkManifest, shellQuote } from '../../../adapters/command/index.js';
 import { placeholdersOf, renderTemplate, variablesOf } from '../../../adapters/command/template.js';
 
@@ -29,27 +31,10 @@ const manifest = (patch: (m: Manifest) => void = () => {}) => {
       cacheProbe: false,
       holdsRecovery: false,
       reasons: Object.fromEntries(
-        [
-          'hostIo',
-          'mirroredDisks',
-          'copyReader',
-          'cacheProbe',
-          'holdsRecovery',
-          'start',
-          'shutdown',
-          'restart',
-          'crash',
-          'siteCrash',
-          'powerOn',
-          'setCache',
-          'onBattery',
-          'mainsRestored',
-          'batteryLow',
-          'autoRestartWindowElapsed',
-          'forceMirrorRecovery',
-          'linkDown',
-          'linkUp',
-        ].map((k) => [k, 'not in this test']),
+        [...capabilityFeatures, ...manifestEventTypes.filter((e) => !['stop', 'recoveryComplete'].includes(e))].map((k) => [
+          k,
+          'not in this test',
+        ]),
       ),
     },
   };

@@ -42,7 +42,7 @@ function checkSection(name: string, expected: string): void {
 }
 
 describe('docs/adapters.md: the catalogue of codes', () => {
-  it('SRV-12 lists every refusal code of contracts/codes.ts with its meaning, and nothing else', () => {
+  it('lists every refusal code of contracts/codes.ts with its meaning, and nothing else', () => {
     checkSection('refusals', table(['refusal']));
   });
 

@@ -20,7 +20,7 @@ import {
 } from '../../../../engine/mirror/protocol.js';
 import { FAST, startTestLink, type TestLink } from '../../../helpers/mirror-links.js';
 import { RawMirrorPeer } from '../../../helpers/mirror-raw-peer.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { waitFor, within } from '../../../helpers/wait-for.js';
 
 const suite = new CleanupStack();

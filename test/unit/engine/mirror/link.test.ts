@@ -16,7 +16,7 @@ import {
 import { encodeHead, FRAME } from '../../../../engine/mirror/protocol.js';
 import { FAST, startLinkPair, startTestLink } from '../../../helpers/mirror-links.js';
 import { RawMirrorPeer } from '../../../helpers/mirror-raw-peer.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { waitFor, within } from '../../../helpers/wait-for.js';
 
 const cleanup = new CleanupStack();
@@ -130,7 +130,7 @@ describe('link state', () => {
     expect(s1.link.stats().lastConnectError).toMatch(/connection-lost/);
   });
 
-  it('MIR-13 cut(true) on the connecting side takes both sides down; cut(false) brings the link back', async () => {
+  it('cut(true) on the connecting side takes both sides down; cut(false) brings the link back', async () => {
     const { s1, s2 } = await startLinkPair(cleanup);
     const inFlight = rejection(s1.link.request('hold', { n: 1 }));
     await waitFor(() => s2.held.length === 1, 'the held request at s2');
@@ -158,7 +158,7 @@ describe('link state', () => {
     expect((await s1.link.request('echo', { back: 2 })).header).toEqual({ back: 2 });
   });
 
-  it('MIR-13 cut(true) on the listening side refuses reconnection until cut(false)', async () => {
+  it('cut(true) on the listening side refuses reconnection until cut(false)', async () => {
     const { s1, s2 } = await startLinkPair(cleanup);
     s2.link.cut(true);
     expect(s2.link.up).toBe(false);
@@ -218,7 +218,7 @@ describe('link state', () => {
     expect((await s1.link.request('echo', { n: 3 })).header).toEqual({ n: 3 });
   });
 
-  it('MIR-2 a peer that goes silent after the handshake is declared down after about deadAfterMs', async () => {
+  it('a peer that goes silent after the handshake is declared down after about deadAfterMs', async () => {
     const s2 = await startTestLink(cleanup, { self: 's2', peer: 's1', groupId: 'g1', listen: { host: '127.0.0.1', port: 0 }, ...FAST });
     const raw = await RawMirrorPeer.open(cleanup, s2.link.address?.port ?? 0);
     const helloAt = performance.now();

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../../../harness/host/index.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { CMD, goData, IHAVEOPT, OPT, optionBytes, RawNbdClient, REQUEST_MAGIC, requestBytes } from '../../../helpers/nbd-raw-client.js';
 import { startTestServer, type TestNbdServer } from '../../../helpers/nbd-test-server.js';
 import { waitFor, within } from '../../../helpers/wait-for.js';
@@ -83,7 +83,7 @@ const handshakeStreamArb = fc.oneof(
 );
 
 describe('NBD server fuzzing (fast-check)', () => {
-  it('VD-1 survives garbled and truncated handshakes and always closes a half-closed connection', async () => {
+  it('survives garbled and truncated handshakes and always closes a half-closed connection', async () => {
     await fc.assert(
       fc.asyncProperty(handshakeStreamArb, async (bytes) => {
         await sendAndHangUp(bytes, false);

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNbdServer } from '../../../../engine/nbd/index.js';
 import { createMemoryBlockDevice } from '../../../helpers/memory-block-device.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { CMD, goData, OPT, optionBytes, RawNbdClient, REP, requestBytes, TFLAG } from '../../../helpers/nbd-raw-client.js';
 import { startTestServer, type TestNbdServer } from '../../../helpers/nbd-test-server.js';
 import { waitFor } from '../../../helpers/wait-for.js';

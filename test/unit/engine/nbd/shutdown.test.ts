@@ -4,7 +4,7 @@
 import { connect as netConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryBlockDevice } from '../../../helpers/memory-block-device.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { CMD, ERRNO, goData, OPT, optionBytes, RawNbdClient, REP, requestBytes } from '../../../helpers/nbd-raw-client.js';
 import { startTestServer, type TestNbdServer } from '../../../helpers/nbd-test-server.js';
 import { waitFor, within } from '../../../helpers/wait-for.js';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlockError } from '../../../../engine/types.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { CMD, CMD_FLAG, ERRNO, RawNbdClient, requestBytes } from '../../../helpers/nbd-raw-client.js';
 import { startTestServer, type TestNbdServer, type TestServerOptions } from '../../../helpers/nbd-test-server.js';
 import { waitFor } from '../../../helpers/wait-for.js';
@@ -130,7 +130,7 @@ describe('NBD server transmission', () => {
     expect(t.device.log.map((op) => op.op)).toEqual(['read']);
   });
 
-  it('DS-7 passes the device error code through (BlockError), and EIO for anything else', async () => {
+  it('passes the device error code through (BlockError), and EIO for anything else', async () => {
     const { t, c } = await setup();
     t.device.failNext('write', 'ESHUTDOWN');
     c.send(requestBytes({ type: CMD.WRITE, handle: 1n, payload: Buffer.alloc(512, 1) }));

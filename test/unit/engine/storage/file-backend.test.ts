@@ -111,7 +111,7 @@ describe('file backend', () => {
 });
 
 describe('file backend reading on the calling thread (tuning.syncReads)', () => {
-  it('VD-2 synchronous reads return exactly what thread-pool reads return: written data, and zeros where nothing was written', async () => {
+  it('synchronous reads return exactly what thread-pool reads return: written data, and zeros where nothing was written', async () => {
     const path = join(dir, 'sync.img');
     const writer = await openFileBackend(path, 8 * MiB);
     open.push(writer);
@@ -135,7 +135,7 @@ describe('file backend reading on the calling thread (tuning.syncReads)', () => 
 });
 
 describe('file backend writing on the calling thread (tuning.syncWrites)', () => {
-  it('VD-2 batched synchronous writes land exactly where thread-pool writes do: single, vectored and unaligned', async () => {
+  it('batched synchronous writes land exactly where thread-pool writes do: single, vectored and unaligned', async () => {
     const viaPool = await openFileBackend(join(dir, 'pool.img'), 8 * MiB);
     const viaSync = await openFileBackend(join(dir, 'sync.img'), 8 * MiB, { syncWrites: true });
     open.push(viaPool, viaSync);
@@ -155,7 +155,7 @@ describe('file backend writing on the calling thread (tuning.syncWrites)', () =>
     await expect(viaSync.write(8 * MiB - 10, Buffer.alloc(20))).rejects.toThrow(/8388598|out of range|past|beyond|outside/i);
   });
 
-  it('VD-2 a writer that queues its next write from each completion (the destager) cannot starve host I/O on the event loop', async () => {
+  it('a writer that queues its next write from each completion (the destager) cannot starve host I/O on the event loop', async () => {
     const backend = await openFileBackend(join(dir, 'chain.img'), 8 * MiB, { syncWrites: true });
     open.push(backend);
     const total = 400;

@@ -32,7 +32,7 @@ function block(image: Buffer, b: number): Buffer {
 }
 
 describe('write-back cache: reads and writes', () => {
-  it('VD-2 a read after a write returns it, for any alignment and length', async () => {
+  it('a read after a write returns it, for any alignment and length', async () => {
     const { cache } = setup(4 * MiB, { sizeBytes: 256 * 1024 });
     const model = Buffer.alloc(4 * MiB);
     const requests = [
@@ -55,7 +55,7 @@ describe('write-back cache: reads and writes', () => {
     expect(firstDifference(whole, model)).toBe(-1);
   });
 
-  it('VD-2 a 32 MiB write through a smaller cache reads back whole, and is on the backend after flush', async () => {
+  it('a 32 MiB write through a smaller cache reads back whole, and is on the backend after flush', async () => {
     const { cache, memory } = setup(48 * MiB, { sizeBytes: 8 * MiB });
     const data = pattern(32 * MiB, 7);
     await cache.write(8 * MiB + 1000, data, NO_FUA);
@@ -262,7 +262,7 @@ describe('write-back cache: durability', () => {
 });
 
 describe('write-back cache: bounded size', () => {
-  it('SRV-6 the configured cache size bounds dirty data: writers wait instead of growing it', async () => {
+  it('the configured cache size bounds dirty data: writers wait instead of growing it', async () => {
     const size = 4 * BS;
     const { cache, faults, memory } = setup(MiB, { sizeBytes: size });
     faults.hold('write');
@@ -284,7 +284,7 @@ describe('write-back cache: bounded size', () => {
     ).toBe(true);
   });
 
-  it('SRV-6 a full cache writes whole uncached blocks straight to the backend, ordered with later writes to them', async () => {
+  it('a full cache writes whole uncached blocks straight to the backend, ordered with later writes to them', async () => {
     const { cache, faults, memory } = setup(MiB, { sizeBytes: 2 * BS });
     faults.hold('write');
     await cache.write(0, pattern(2 * BS, 1), NO_FUA); // fills the cache; its destage is held
@@ -306,7 +306,7 @@ describe('write-back cache: bounded size', () => {
     expect(block(memory.durableImage(), 8).equals(expected)).toBe(true);
   });
 
-  it('SRV-6 cached data, clean and dirty, never exceeds the configured size', async () => {
+  it('cached data, clean and dirty, never exceeds the configured size', async () => {
     const { cache } = setup(4 * MiB, { sizeBytes: 64 * 1024 });
     for (let i = 0; i < 300; i++) {
       await cache.write(((i * 37) % 1000) * BS, pattern(BS, i), NO_FUA);
@@ -317,7 +317,7 @@ describe('write-back cache: bounded size', () => {
 });
 
 describe('write-back cache: write-through', () => {
-  it('SRV-6 write-through: a write is on the backend and synced before it is acknowledged', async () => {
+  it('write-through: a write is on the backend and synced before it is acknowledged', async () => {
     const { cache, memory } = setup(MiB, { mode: 'writeThrough' });
     const data = pattern(3 * BS + 5, 4);
     await cache.write(BS - 5, data, NO_FUA);
@@ -344,7 +344,7 @@ describe('write-back cache: write-through', () => {
 });
 
 describe('write-back cache: trim and write zeroes', () => {
-  it('VD-2 trim: whole blocks read as zeros (also after drain), partial blocks at the ends keep their data', async () => {
+  it('trim: whole blocks read as zeros (also after drain), partial blocks at the ends keep their data', async () => {
     const { cache, memory } = setup(4 * MiB, LAZY);
     const data = pattern(2 * MiB, 9);
     await cache.write(0, data, NO_FUA);
@@ -358,7 +358,7 @@ describe('write-back cache: trim and write zeroes', () => {
     expect(firstDifference(memory.durableImage().subarray(0, 2 * MiB), expected)).toBe(-1);
   });
 
-  it('VD-2 write zeroes: exactly the range reads as zeros, small and large, aligned or not', async () => {
+  it('write zeroes: exactly the range reads as zeros, small and large, aligned or not', async () => {
     const { cache, memory } = setup(4 * MiB, { sizeBytes: 256 * 1024 });
     const expected = pattern(4 * MiB, 5);
     await cache.write(0, expected, NO_FUA);

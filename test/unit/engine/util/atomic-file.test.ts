@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe('writeFileAtomic', () => {
-  it('SRV-8 overlapping saves of one file all succeed, the last call wins, and no temporary file is left', async () => {
+  it('overlapping saves of one file all succeed, the last call wins, and no temporary file is left', async () => {
     dir = await mkdtemp(join(tmpdir(), 'sanspec-atomic-'));
     const path = join(dir, 'm1.changed');
     const saves = Array.from({ length: 20 }, (_, i) => writeFileAtomic(path, `version ${i}`));

@@ -1,5 +1,6 @@
-// A server listens on the same ports at every power-on and start (PRT-2, SRV-9, SRV-10), so the
-// ports a group is given must stay free for it between a crash and the next power-on.
+// A server listens on the same TCP ports at every power-on and start, so the ports a group is
+// given must stay free for it between a crash and the next power-on. (No SPEC ID: PRT-* is about
+// a port's mode and enabled flag, not the TCP listener port behind it.)
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,7 +53,7 @@ function listen(port: number): Promise<Server> {
 }
 
 describe('port reservation for a group', () => {
-  it('PRT-2 chooses distinct free ports outside the ephemeral range, which the kernel never hands to clients', async () => {
+  it('chooses distinct free ports outside the ephemeral range, which the kernel never hands to clients', async () => {
     const [elo, ehi] = ephemeralRange();
     const ports = await reservePorts(12, groupDir('g1'), { registry });
     expect(new Set(ports).size).toBe(12);
@@ -62,7 +63,7 @@ describe('port reservation for a group', () => {
     expect(readdirSync(registry).map(Number).sort()).toEqual([...ports].sort());
   });
 
-  it('PRT-2 two groups reserving at once from the same small range never share a port, and a port in use is skipped', async () => {
+  it('two groups reserving at once from the same small range never share a port, and a port in use is skipped', async () => {
     const [lo, hi] = await smallRange();
     listeners.push(await listen(lo), await listen(lo + 1));
     const [a, b] = await Promise.all([
@@ -79,7 +80,7 @@ describe('port reservation for a group', () => {
     expect(await releasePorts(c, { registry })).toEqual([]);
   });
 
-  it('SRV-10 a port stays reserved while its group lists it, even with nothing listening on it, until the group releases it', async () => {
+  it('a port stays reserved while its group lists it, even with nothing listening on it, until the group releases it', async () => {
     const [lo] = await smallRange();
     const range: [number, number] = [lo, lo + 15];
     const a = groupDir('a');
@@ -91,7 +92,7 @@ describe('port reservation for a group', () => {
     expect(await reservePorts(16, groupDir('b'), { registry, range })).toHaveLength(16);
   });
 
-  it('PRT-2 a new group can take over the ports of a group that is gone, but not fresh ones whose group is still being written', async () => {
+  it('a new group can take over the ports of a group that is gone, but not fresh ones whose group is still being written', async () => {
     const [lo] = await smallRange();
     const range: [number, number] = [lo, lo + 15];
     const gone = groupDir('gone');
@@ -103,7 +104,7 @@ describe('port reservation for a group', () => {
     expect(await reservePorts(16, groupDir('b'), { registry, range })).toHaveLength(16);
   });
 
-  it('PRT-2 SANSPEC_PORT_RANGE chooses the range the listeners use; a bad one is refused with a stable code', () => {
+  it('SANSPEC_PORT_RANGE chooses the range the listeners use; a bad one is refused with a stable code', () => {
     expect(portRange('20000-20999')).toEqual([20000, 20999]);
     for (const bad of ['80-90', '20000-20001', 'x', '30000-70000']) {
       expect(() => portRange(bad)).toThrow(expect.objectContaining({ code: 'ENGINE_BAD_PORT_RANGE' }));

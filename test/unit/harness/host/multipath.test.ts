@@ -3,7 +3,6 @@
 // it returns (PTH-3), and honest outcomes (unknown when an attempt may have reached a server, fail
 // when none could have).
 
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   MultipathError,
@@ -12,9 +11,10 @@ import {
   type MultipathEvent,
   type MultipathOptions,
 } from '../../../../harness/host/index.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { waitFor, within } from '../../../helpers/wait-for.js';
 import { startPathServers, type PathServer } from '../../../helpers/workload-nbd-paths.js';
+import { closedPort } from '../../../helpers/nbd-test-server.js';
 
 const cleanup = new CleanupStack();
 afterEach(() => cleanup.run());
@@ -39,14 +39,6 @@ async function open(
 }
 
 /** A TCP port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const address = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  if (address === null || typeof address !== 'object') throw new Error('no port');
-  return address.port;
-}
 
 const writesVia = (p: PathServer) => p.ops.filter((o) => o.op === 'write').length;
 

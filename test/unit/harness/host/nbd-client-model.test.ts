@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BlockDevice } from '../../../../engine/types.js';
 import { connect, type NbdClient } from '../../../../harness/host/index.js';
 import { createMemoryBlockDevice, type MemoryBlockDevice } from '../../../helpers/memory-block-device.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { startTestServer, type TestNbdServer } from '../../../helpers/nbd-test-server.js';
 
 const SIZE = 128 * 1024;

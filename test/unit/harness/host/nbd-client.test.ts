@@ -3,7 +3,6 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,9 +20,10 @@ import {
   type NbdClient,
   type NbdClientOptions,
 } from '../../../../harness/host/index.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { startTestServer, type TestNbdServer } from '../../../helpers/nbd-test-server.js';
 import { waitFor, within } from '../../../helpers/wait-for.js';
+import { closedPort } from '../../../helpers/nbd-test-server.js';
 
 const cleanup = new CleanupStack();
 afterEach(() => cleanup.run());
@@ -33,14 +33,6 @@ async function open(t: TestNbdServer, options: NbdClientOptions = {}): Promise<N
 }
 
 /** A TCP port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const address = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  if (address === null || typeof address !== 'object') throw new Error('no port');
-  return address.port;
-}
 
 describe('host NBD client', () => {
   it('opens an export and reports size, flags and block size', async () => {

@@ -4,7 +4,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, NbdConnectionLostError, NbdHandshakeError, NbdRequestError, outcomeOf } from '../../../../harness/host/index.js';
-import { CleanupStack } from '../../../helpers/nbd-cleanup.js';
+import { CleanupStack } from '../../../helpers/cleanup-stack.js';
 import { IHAVEOPT, NBD_MAGIC, OPTION_REPLY_MAGIC, SIMPLE_REPLY_MAGIC } from '../../../helpers/nbd-raw-client.js';
 import { within } from '../../../helpers/wait-for.js';
 

@@ -1,9 +1,13 @@
-// A FIFO of received socket chunks, consumed without concatenating them.
+// A FIFO of received socket chunks, read without concatenating them (no O(n^2) growth). Both ends of
+// the wire parse with it: the engine's NBD server and mirror link (engine/) and the host's NBD client
+// (harness/host), so it lives in the shared leaf rather than twice.
 
 /** Bytes received and not yet parsed. */
 export class ByteQueue {
   private chunks: Buffer[] = [];
+  /** Index of the first live chunk in `chunks`. */
   private head = 0;
+  /** Bytes of `chunks[head]` already consumed. */
   private headOffset = 0;
   private total = 0;
 
@@ -18,7 +22,10 @@ export class ByteQueue {
     this.total += chunk.length;
   }
 
-  /** Consumes `n` bytes (n <= length): a view when contiguous, else a copy. Parse it at once. */
+  /**
+   * Returns the next `n` bytes (n <= length) and consumes them. A view into a received chunk when
+   * the bytes are contiguous, else a copy; either way only valid until the caller is done parsing.
+   */
   take(n: number): Buffer {
     const first = this.chunks[this.head];
     if (first !== undefined && first.length - this.headOffset >= n) {
@@ -31,15 +38,35 @@ export class ByteQueue {
     return out;
   }
 
-  /** Consumes `n` bytes (n <= length) into `target` at `targetOffset`. */
+  /**
+   * Returns the next `n` bytes as a view into the received chunk holding all of them, consumed,
+   * or null (nothing consumed) when they are not all there in one chunk. Received chunks are
+   * never reused, so the view stays valid for as long as the caller keeps it.
+   */
+  takeView(n: number): Buffer | null {
+    const first = this.chunks[this.head];
+    if (first === undefined || first.length - this.headOffset < n) return null;
+    const view = first.subarray(this.headOffset, this.headOffset + n);
+    this.advance(n);
+    return view;
+  }
+
+  /** Returns the next `n` bytes (n <= length) in a buffer the caller owns, and consumes them. */
+  takeCopy(n: number): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    this.copyInto(out, 0, n);
+    return out;
+  }
+
+  /** Moves `n` bytes (n <= length) into `target` at `targetOffset`, consuming them. */
   copyInto(target: Buffer, targetOffset: number, n: number): void {
-    let done = 0;
-    while (done < n) {
+    let written = 0;
+    while (written < n) {
       const chunk = this.chunks[this.head];
-      if (chunk === undefined) throw new RangeError(`ByteQueue underflow: wanted ${n} bytes, had ${done}`);
-      const step = Math.min(n - done, chunk.length - this.headOffset);
-      chunk.copy(target, targetOffset + done, this.headOffset, this.headOffset + step);
-      done += step;
+      if (chunk === undefined) throw new RangeError(`ByteQueue underflow: wanted ${n} bytes, had ${written}`);
+      const step = Math.min(n - written, chunk.length - this.headOffset);
+      chunk.copy(target, targetOffset + written, this.headOffset, this.headOffset + step);
+      written += step;
       this.advance(step);
     }
   }
@@ -58,7 +85,7 @@ export class ByteQueue {
     return step;
   }
 
-  /** Removes and returns every remaining chunk. */
+  /** Removes and returns every remaining chunk (views, in order). */
   drain(): Buffer[] {
     const first = this.chunks[this.head];
     const out = first === undefined ? [] : [first.subarray(this.headOffset), ...this.chunks.slice(this.head + 1)];
@@ -66,6 +93,7 @@ export class ByteQueue {
     return out;
   }
 
+  /** Drops everything. */
   clear(): void {
     this.chunks = [];
     this.head = 0;
