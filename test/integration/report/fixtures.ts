@@ -230,7 +230,7 @@ export function failingCheck(): CheckReport {
   return checkModel(createGroupModel(defaultTopology()), {
     stateInvariants: [wrong],
     transitionInvariants: [],
-    monitorInvariants: [],
+    ghostInvariants: [],
     recoverability: false,
     stopOnViolation: true,
   });
