@@ -212,6 +212,8 @@ export class Ghost {
         if (!running(after, i)) return;
         if (d.copies.some((_, o) => io(after, o) && (o === i || linked(after)))) c.dirty = true;
       });
+      // A copy that already needs a full copy cannot fall further behind: forget its cache so that states do not split.
+      for (const c of d.copies) if (c.behind === Behind.Full || !running(after, d.copies.indexOf(c))) c.dirty = false;
     });
     return this.encode(v);
   }
@@ -274,7 +276,8 @@ export class Ghost {
           if (!was[i]!.dirty) {
             // No host could write to it since its server started: the lost cache held nothing acknowledged.
           } else if (holder >= 0 || was[i]!.behind !== Behind.None) {
-            // MIR-6: another copy holds every acknowledged write; this one lost some with its cache.
+            // MIR-6: another copy holds every acknowledged write; this one lost some with its cache
+            // (a stale copy being recovered loses writes the change log does not cover).
             c.behind = Behind.Full;
           } else {
             // The newest copy crashed while hosts could write: what its cache held is gone, and
