@@ -302,6 +302,11 @@ export class Ghost {
       d.gate = false;
       for (const c of [c0, c1]) c.lost = false;
     }
+    // The gate adds nothing while every running copy is behind (they may not serve anyway, and
+    // only the return of every copy's server, or a force, lets a current copy run): drop it then,
+    // so that histories that differ only there lead to one explored state.
+    const up = d.copies.filter((c) => running(after, ix(c)));
+    if (d.gate && up.length > 0 && up.every((c) => c.behind !== Behind.None)) d.gate = false;
   }
 }
 
