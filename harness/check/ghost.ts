@@ -307,6 +307,9 @@ export class Ghost {
     // so that histories that differ only there lead to one explored state.
     const up = d.copies.filter((c) => running(after, ix(c)));
     if (d.gate && up.length > 0 && up.every((c) => c.behind !== Behind.None)) d.gate = false;
+    // A lost cache matters only while another copy is as new (MIR-11, undecidable); a single newest
+    // copy is the source whatever it lost.
+    if (d.copies.filter((c) => c.behind === Behind.None).length < 2) for (const c of d.copies) c.lost = false;
   }
 }
 
