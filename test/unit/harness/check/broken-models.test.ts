@@ -3,15 +3,16 @@
 // property it breaks, with its SPEC IDs and the shortest trace. The three data-loss mutations of
 // issue 9 are caught only by the checker's own record of the truth (harness/check/ghost.ts),
 // because the broken models label their stale copies consistently.
-import { assign } from 'xstate';
+import { type AnyStateMachine, assign, createMachine } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { checkModel } from '../../../../harness/check/check-model.js';
 import { eventLabel, formatViolation } from '../../../../harness/check/format.js';
 import type { CheckReport } from '../../../../harness/types.js';
 import { createGroupModel, type GroupMachines } from '../../../../models/group.js';
 import { type CopyContext, mirrorMachine } from '../../../../models/mirror-machine.js';
+import { refuse } from '../../../../models/refusal.js';
 import { serverMachine } from '../../../../models/server-machine.js';
-import { defaultTopology } from '../../../../models/topology.js';
+import { defaultTopology, upsTopology } from '../../../../models/topology.js';
 
 /** Checks the default topology built with broken machines, until every property named is violated. */
 function check(machines: Partial<GroupMachines>, ...stopAt: string[]): CheckReport {
@@ -24,6 +25,19 @@ function reported(report: CheckReport, id: string) {
   expect(v, `expected ${id}, got ${report.violations.map((x) => x.invariant).join(', ') || 'none'}`).toBeDefined();
   expect(formatViolation(v!)).toContain(`VIOLATION ${id} (${v!.spec.join(', ')})`);
   return { spec: v!.spec, message: v!.message, events: v!.trace.slice(1).map((t) => eventLabel(t.event!)) };
+}
+
+/** `value` at `path` in a copy of `obj`; objects along the path are copied, the rest shared. */
+function setIn(obj: unknown, path: string[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const o = obj as Record<string, unknown>;
+  return { ...o, [path[0]!]: setIn(o[path[0]!], path.slice(1), value) };
+}
+
+/** The server machine with one transition replaced (a change `provide` cannot make: a target). */
+function rewiredServer(path: string[], transition: unknown): AnyStateMachine {
+  const config = setIn(serverMachine.config, path, transition) as typeof serverMachine.config;
+  return createMachine(config as never, serverMachine.implementations as never) as unknown as AnyStateMachine;
 }
 
 const mapCopies = (copies: CopyContext[], f: (c: CopyContext) => Partial<CopyContext>) => copies.map((c) => ({ ...c, ...f(c) }));
@@ -169,5 +183,38 @@ describe('broken models are caught by the checker', () => {
     const v = reported(check({ server: neverRefuses }, 'inapplicable-commands-refused'), 'inapplicable-commands-refused');
     expect(v.spec).toEqual(['SRV-12']);
     expect(v.events).toEqual(['start s1']);
+  });
+
+  it('SRV-8 a shutdown that does not record itself as clean: the server is seen as Failed', () => {
+    const forgetsCleanShutdown = rewiredServer(['states', 'power', 'states', 'on', 'on', 'shutdown'], { target: 'off' });
+    const v = reported(check({ server: forgetsCleanShutdown }, 'seen-as-after-power-off'), 'seen-as-after-power-off');
+    expect(v.spec).toEqual(['SRV-8', 'SRV-10']);
+    expect(v.events).toEqual(['shutdown s1']);
+    expect(v.message).toBe('s1 is off after a shutdown but seen as Failed');
+  });
+
+  it('SRV-9 a restart of a stopped server that starts it', () => {
+    const restartStarts = rewiredServer(['states', 'power', 'states', 'on', 'states', 'stopped', 'on', 'restart'], {
+      target: 'running',
+      actions: ['poweredOff', 'poweredOn'],
+    });
+    const v = reported(check({ server: restartStarts }, 'restart-restores-state'), 'restart-restores-state');
+    expect(v.spec).toEqual(['SRV-9']);
+    expect(v.events).toEqual(['stop s1', 'restart s1']);
+  });
+
+  it('SRV-13 battery low that powers the server off instead of stopping it', () => {
+    const batteryLowPowersOff = rewiredServer(
+      ['states', 'power', 'states', 'on', 'states', 'running', 'on', 'batteryLow'],
+      [{ guard: 'onBattery', target: '#server.power.off' }, { actions: refuse('UPS_ON_MAINS', 'the UPS is on mains power') }],
+    );
+    const r = checkModel(createGroupModel(upsTopology(), { server: batteryLowPowersOff }), {
+      maxStates: 300_000,
+      recoverability: false,
+      stopAt: ['battery-low-stops'],
+    });
+    const v = reported(r, 'battery-low-stops');
+    expect(v.spec).toEqual(['SRV-13']);
+    expect(v.events).toEqual(['onBattery s1', 'batteryLow s1']);
   });
 });
