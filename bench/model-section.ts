@@ -43,7 +43,7 @@ export async function modelSection(): Promise<string> {
     '',
     'Every figure is from a fresh Node process (times exclude module loading). "explore" is the',
     'breadth-first search alone; "check" adds every invariant in every state and transition, the',
-    'history monitors and the recoverability search. `xstate/graph` is `getShortestPaths` on the same',
+    "checker's record of the truth and the recoverability search. `xstate/graph` is `getShortestPaths` on the same",
     'composed model (the group as one XState machine), in the same run. Median of 3 runs; the',
     'slowest of the 3 is in parentheses.',
     '',

@@ -59,7 +59,10 @@ export const CheckOutputSchema = published(
       {
         topology: Type.String({ description: 'topology name' }),
         states: Type.Integer({ minimum: 0, description: 'reachable states of the model' }),
-        exploredStates: Type.Integer({ minimum: 0, description: 'states explored together with the history monitors' }),
+        exploredStates: Type.Integer({
+          minimum: 0,
+          description: "states explored together with the checker's own record of the truth (harness/check/ghost.ts)",
+        }),
         transitions: Type.Integer({ minimum: 0, description: 'transitions applied' }),
         refusals: Type.Integer({ minimum: 0, description: 'events refused as not applicable (SRV-12)' }),
         invariants: Type.Array(Type.String(), { description: 'ids of the properties checked' }),

@@ -1,5 +1,6 @@
 // Contracts of the harness: invariants, violations with their evidence, check reports.
 import type { GroupEvent, GroupEventType, GroupStatus, Topology } from '../models/types.js';
+import type { GhostView } from './check/ghost.js';
 
 /** A safety property that must hold in every reachable state, phrased on the observable status. */
 export interface StateInvariant {
@@ -24,17 +25,18 @@ export interface TransitionInvariant {
   check(before: GroupStatus, event: GroupEvent, after: GroupStatus, topology: Topology): string | null;
 }
 
-/** A history property: a monitor remembers facts, the check reads them with the status. */
-export interface MonitorInvariant {
+/**
+ * A property checked against the checker's own record of the truth (harness/check/ghost.ts), which
+ * is updated by the events alone and never by the model's data labels.
+ */
+export interface GhostInvariant {
   id: string;
   spec: string[];
   description: string;
-  /** The event types that change the monitor (others leave it as it is). */
-  events: readonly GroupEventType[];
-  /** Monitor state (a bit set) after `event` took the status from `before` to `after`. */
-  next(monitor: number, before: GroupStatus, event: GroupEvent, after: GroupStatus, topology: Topology): number;
-  /** Returns what is wrong in this status given the monitor state, or null. */
-  check(monitor: number, status: GroupStatus, topology: Topology): string | null;
+  /** What is wrong in this status given the record, or null. */
+  check?(ghost: GhostView, status: GroupStatus, topology: Topology): string | null;
+  /** What is wrong with this step given the record before it, or null (checked on accepted events). */
+  step?(ghost: GhostView, before: GroupStatus, event: GroupEvent, after: GroupStatus, topology: Topology): string | null;
 }
 
 /** One step of a counterexample: the event applied and the status after it. */

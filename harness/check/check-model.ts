@@ -1,28 +1,33 @@
-import type { GroupModel } from '../../models/group.js';
+import type { GroupModel, GroupState } from '../../models/group.js';
+import { eventLabel, statusLine } from './format.js';
 import { groupStatus } from '../../models/status.js';
 import type { GroupEvent, GroupStatus } from '../../models/types.js';
 import { explore, pathTo, type StateSpaceTooLarge, type Exploration, type Monitor } from '../explore/explore.js';
-import type { CheckReport, MonitorInvariant, StateInvariant, TransitionInvariant, TraceStep, Violation } from '../types.js';
-import { faultEvents, healthy, monitorInvariants, stateInvariants, transitionInvariants } from './invariants.js';
+import type { CheckReport, GhostInvariant, StateInvariant, TransitionInvariant, TraceStep, Violation } from '../types.js';
+import { Ghost, ghostEvents } from './ghost.js';
+import { ghostInvariants } from './ghost-invariants.js';
+import { faultEvents, healthy, stateInvariants, transitionInvariants } from './invariants.js';
 
 export interface CheckOptions {
   /** State invariants (default: all of invariants.ts). */
   stateInvariants?: StateInvariant[];
   /** Transition invariants (default: all). */
   transitionInvariants?: TransitionInvariant[];
-  /** History invariants with monitors (default: all; at most two). */
-  monitorInvariants?: MonitorInvariant[];
+  /** Properties checked against the checker's record of the truth (default: all of ghost-invariants.ts; none turns the record off). */
+  ghostInvariants?: GhostInvariant[];
+  /** MIR-12: check in every state that starting two stopped servers in either order ends in the same state (default true). */
+  startOrder?: boolean;
   /** Check that every reachable state can be repaired to the healthy state (default true). */
   recoverability?: boolean;
   /** Stop exploring at the first violation (for models whose state space may be infinite). */
   stopOnViolation?: boolean;
+  /** Stop exploring once every one of these properties is violated (their traces are still the shortest: breadth-first). */
+  stopAt?: string[];
   /** Give up past this many explored states (default 2,000,000); violations found so far are still reported. */
   maxStates?: number;
   /** Called now and then with the number of states explored so far. */
   onProgress?: (states: number) => void;
 }
-
-const SLOT = 1 << 16;
 
 /**
  * Explores every reachable state of a model breadth-first and checks every property in every
@@ -34,39 +39,38 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
   const topology = model.topology;
   const states = options.stateInvariants ?? stateInvariants;
   const transitions = options.transitionInvariants ?? transitionInvariants;
-  const monitors = options.monitorInvariants ?? monitorInvariants;
-  if (monitors.length > 2) throw new Error('at most two monitor invariants are supported');
-  // Status of a state array; a new state's status is computed once (monitor, then onState).
+  const ghostChecks = options.ghostInvariants ?? ghostInvariants;
+  // Status of a state array; a new state's status is computed once (record, then onState).
   const recent = new WeakMap<readonly number[], GroupStatus>();
   const status = (s: readonly number[]) => {
     let st = recent.get(s);
     if (!st) recent.set(s, (st = groupStatus(model, s)));
     return st;
   };
-  const monitorEvents = new Set(monitors.flatMap((m) => m.events));
   // Transition invariants that apply to each alphabet event.
   const transitionChecks = model.alphabet.map((e) => transitions.filter((inv) => inv.events.includes(e.type)));
   // Status of each explored state, computed once.
   const statuses: GroupStatus[] = [];
+  // Record of each explored state.
+  const ghosts: number[] = [];
 
-  // Monitor state: one 16-bit slot per monitor invariant.
-  const monitor: Monitor | undefined =
-    monitors.length === 0
-      ? undefined
-      : {
-          initial: 0,
-          next: (m, _from, event, to, fromIndex) => {
-            if (!monitorEvents.has(event.type)) return m;
-            const before = statuses[fromIndex]!;
-            const after = status(to);
-            let out = 0;
-            monitors.forEach((inv, k) => {
-              const slot = Math.floor(m / SLOT ** k) % SLOT;
-              out += inv.next(slot, before, event, after, topology) * SLOT ** k;
-            });
-            return out;
-          },
-        };
+  // The checker's own record of the truth, part of the explored state (ghost.ts).
+  const ghost = ghostChecks.length > 0 ? new Ghost(model) : null;
+  // The world the record reads, per explored state.
+  const worlds: number[] = [];
+  const ghostStateChecks = ghostChecks.filter((inv) => inv.check);
+  const ghostStepChecks = ghostChecks.filter((inv) => inv.step);
+  const monitor: Monitor | undefined = ghost
+    ? {
+        initial: ghost.initial,
+        next: (m, _from, event, to, fromIndex, e) =>
+          ghostEvents.has(event.type) ? ghost.next(m, e, worlds[fromIndex]!, ghost.world(to)) : m,
+      }
+    : undefined;
+
+  // MIR-12: pairs of start events, by alphabet index.
+  const starts = model.alphabet.flatMap((e, i) => (e.type === 'start' ? [i] : []));
+  const checkStartOrder = options.startOrder !== false && starts.length > 1;
 
   const found = new Map<string, { spec: string[]; message: string; state: number; event?: number; to?: number }>();
   const record = (id: string, spec: string[], message: string, state: number, event?: number, to?: number) => {
@@ -91,18 +95,28 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
     onState: (i, state, m) => {
       const s = status(state);
       statuses[i] = s;
+      ghosts[i] = m;
+      if (ghost) worlds[i] = ghost.world(state);
       if (options.stopOnViolation && found.size > 0) return false;
+      if (options.stopAt?.length && options.stopAt.every((id) => found.has(id))) return false;
       if (options.onProgress && i % 20000 === 0) options.onProgress(i);
       for (const inv of states) {
         if (found.has(inv.id)) continue;
         const problem = inv.check(s, topology);
         if (problem) record(inv.id, inv.spec, problem, i);
       }
-      monitors.forEach((inv, k) => {
-        if (found.has(inv.id)) return;
-        const problem = inv.check(Math.floor(m / SLOT ** k) % SLOT, s, topology);
-        if (problem) record(inv.id, inv.spec, problem, i);
-      });
+      if (ghost && ghostStateChecks.length > 0) {
+        const view = ghost.decode(m);
+        for (const inv of ghostStateChecks) {
+          if (found.has(inv.id)) continue;
+          const problem = inv.check!(view, s, topology);
+          if (problem) record(inv.id, inv.spec, problem, i);
+        }
+      }
+      if (checkStartOrder && !found.has('start-order-independent')) {
+        const problem = startOrderProblem(model, state, starts, s);
+        if (problem) record('start-order-independent', ['MIR-12'], problem, i);
+      }
     },
     onTransition: (from, e, to) => {
       if (recover && repairEvent[e]) {
@@ -114,9 +128,17 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
         edgeTo[edges] = to;
         edges++;
       }
+      const event = model.alphabet[e]!;
+      if (ghost && ghostStepChecks.length > 0 && ghostEvents.has(event.type)) {
+        const view = ghost.decode(ghosts[from]!);
+        for (const inv of ghostStepChecks) {
+          if (found.has(inv.id)) continue;
+          const problem = inv.step!(view, statuses[from]!, event, statuses[to]!, topology);
+          if (problem) record(inv.id, inv.spec, problem, from, e, to);
+        }
+      }
       const checks = transitionChecks[e]!;
       if (checks.length === 0) return;
-      const event = model.alphabet[e]!;
       const before = statuses[from]!;
       const after = statuses[to]!;
       for (const inv of checks) {
@@ -155,12 +177,37 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
     exploredStates: x.states.length,
     transitions: x.transitions,
     refusals: x.refusals,
-    invariants: [...states, ...transitions, ...monitors].map((i) => i.id).concat(recover ? ['recoverability'] : []),
+    invariants: [...states, ...transitions, ...ghostChecks]
+      .map((i) => i.id)
+      .concat(checkStartOrder ? ['start-order-independent'] : [], recover ? ['recoverability'] : []),
     violations,
     complete,
     unrecoverableStates: unrecoverable,
     elapsedMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * MIR-12: starting two stopped servers in either order ends in the same state. Returns what
+ * differs, or null. Only states where at least two start events apply are looked at.
+ */
+function startOrderProblem(model: GroupModel, state: GroupState, starts: number[], s: GroupStatus): string | null {
+  const stopped = starts.filter((i) => {
+    const e = model.alphabet[i]!;
+    return e.type === 'start' && s.servers.some((x) => x.name === e.server && x.power === 'on' && x.state === 'stopped');
+  });
+  for (let a = 0; a < stopped.length; a++) {
+    for (let b = a + 1; b < stopped.length; b++) {
+      const ea = model.alphabet[stopped[a]!]!;
+      const eb = model.alphabet[stopped[b]!]!;
+      const ab = model.step(model.step(state, ea).state, eb).state;
+      const ba = model.step(model.step(state, eb).state, ea).state;
+      if (model.key(ab) !== model.key(ba)) {
+        return `${eventLabel(ea)} then ${eventLabel(eb)} ends in ${statusLine(groupStatus(model, ab))}, the other order in ${statusLine(groupStatus(model, ba))}`;
+      }
+    }
+  }
+  return null;
 }
 
 /** States from which no repair edge path reaches a healthy state (backward breadth-first search). */

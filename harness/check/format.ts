@@ -83,7 +83,7 @@ export function formatViolation(v: Violation): string {
 export function formatReport(r: CheckReport): string {
   const lines = [
     `topology ${r.topology}`,
-    `  reachable states    ${r.states}${r.exploredStates !== r.states ? ` (${r.exploredStates} with history monitors)` : ''}`,
+    `  reachable states    ${r.states}${r.exploredStates !== r.states ? ` (${r.exploredStates} with the checker's record of the truth)` : ''}`,
     `  transitions         ${r.transitions} (${r.refusals} events refused as not applicable, SRV-12)`,
     `  properties checked  ${r.invariants.length} in every state and transition`,
     `  violations          ${r.violations.length}${r.complete ? '' : ' (exploration stopped early: the state space was not covered completely)'}`,

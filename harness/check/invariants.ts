@@ -1,5 +1,5 @@
-import type { GroupEvent, GroupStatus, ServerStatus, Topology, VirtualDiskStatus } from '../../models/types.js';
-import type { MonitorInvariant, StateInvariant, TransitionInvariant } from '../types.js';
+import type { GroupEvent, GroupStatus, ServerStatus } from '../../models/types.js';
+import type { StateInvariant, TransitionInvariant } from '../types.js';
 
 const server = (s: GroupStatus, name: string): ServerStatus | undefined => s.servers.find((x) => x.name === name);
 const running = (s: GroupStatus, name: string) => server(s, name)?.state === 'running';
@@ -7,6 +7,8 @@ const mirrored = (s: GroupStatus) => s.virtualDisks.filter((v) => v.kind === 'mi
 const linkUp = (s: GroupStatus, a: string, b: string) => s.mirrorLinks.some((l) => l.up && l.servers.includes(a) && l.servers.includes(b));
 const inRecovery = (d: string) => d === 'inLogRecovery' || d === 'inFullRecovery';
 const activeAlua = (a: string | undefined) => a === 'activeOptimized' || a === 'activeNonOptimized';
+const takesIo = (s: GroupStatus, vdisk: string, srv: string) =>
+  s.paths.some((p) => p.server === srv && p.online && activeAlua(p.alua[vdisk]));
 
 /** First problem found by `f` over items, or null. */
 function first<T>(items: readonly T[], f: (item: T) => string | null): string | null {
@@ -147,10 +149,43 @@ export const stateInvariants: StateInvariant[] = [
             }),
       ),
   },
+  {
+    id: 'no-recovery-on-stopped-server',
+    spec: ['SRV-4'],
+    description: 'a copy whose server is not running is never pending or in recovery: nothing that needs drivers runs while stopped',
+    check: (s) =>
+      first(mirrored(s), (v) =>
+        first(v.copies, (c) =>
+          (inRecovery(c.dataStatus) || c.dataStatus === 'logRecoveryPending' || c.dataStatus === 'fullRecoveryPending') &&
+          !running(s, c.server)
+            ? `${v.name} copy on ${c.server} is ${c.dataStatus} while its server is ${server(s, c.server)?.power === 'off' ? 'off' : 'stopped'}`
+            : null,
+        ),
+      ),
+  },
+  {
+    id: 'write-through-on-battery',
+    spec: ['SRV-13'],
+    description: 'the effective cache of a server on battery is write-through',
+    check: (s) =>
+      first(s.servers, (x) =>
+        x.ups === 'battery' && x.cache.effective !== 'writeThrough' ? `${x.name} is on battery with the cache ${x.cache.effective}` : null,
+      ),
+  },
+  {
+    id: 'seen-as-follows-state',
+    spec: ['SRV-1', 'SRV-7'],
+    description: 'a powered-on server is seen as Running while it runs and Stopped otherwise',
+    check: (s) =>
+      first(s.servers, (x) => {
+        if (x.power === 'off') return null;
+        const should = x.state === 'running' ? 'Running' : 'Stopped';
+        return x.seenAs === should ? null : `${x.name} is ${x.state} but seen as ${x.seenAs}`;
+      }),
+  },
 ];
 
 const isServerEvent = (e: GroupEvent): e is Extract<GroupEvent, { server: string }> => 'server' in e;
-const crashes = (e: GroupEvent, name: string) => (e.type === 'crash' && e.server === name) || e.type === 'siteCrash';
 
 /** Properties of every transition. */
 export const transitionInvariants: TransitionInvariant[] = [
@@ -218,97 +253,73 @@ export const transitionInvariants: TransitionInvariant[] = [
     },
   },
   {
-    id: 'refused-commands-change-nothing',
+    id: 'inapplicable-commands-refused',
     spec: ['SRV-12'],
-    description: 'stop on a stopped server and start on a running one leave the status unchanged',
-    events: ['stop', 'start'],
-    check: (before, event, after) => {
-      if (event.type !== 'stop' && event.type !== 'start') return null;
+    description:
+      'start while running, stop while stopped, start, stop, restart or shutdown while off, and power-on while on are refused and change nothing',
+    events: ['stop', 'start', 'shutdown', 'restart', 'powerOn'],
+    // Refused events are not transitions: any accepted one that does not apply is a violation.
+    check: (before, event) => {
+      if (!isServerEvent(event)) return null;
       const b = server(before, event.server);
-      const noop = (event.type === 'stop' && b?.state !== 'running') || (event.type === 'start' && b?.state === 'running');
-      return noop && JSON.stringify(before) !== JSON.stringify(after)
-        ? `${event.type} ${event.server} changed the status although it did not apply`
+      if (!b) return null;
+      const applies =
+        b.power === 'off'
+          ? event.type === 'powerOn'
+          : event.type === 'stop'
+            ? b.state === 'running'
+            : event.type === 'start'
+              ? b.state !== 'running'
+              : event.type !== 'powerOn';
+      return applies ? null : `${event.type} ${event.server} was accepted with the server ${b.power}/${b.state}; it must be refused`;
+    },
+  },
+  {
+    id: 'restart-restores-state',
+    spec: ['SRV-9'],
+    description: 'an intentional restart brings the server back in the state it had: running if it ran, stopped if it was stopped',
+    events: ['restart'],
+    check: (before, event, after) => {
+      if (event.type !== 'restart') return null;
+      const b = server(before, event.server);
+      const a = server(after, event.server);
+      return b && a && (a.power !== 'on' || a.state !== b.state)
+        ? `restart ${event.server} took it from ${b.power}/${b.state} to ${a.power}/${a.state}`
         : null;
     },
   },
-];
-
-/** Bit of copy `c` of mirrored disk `v` in a monitor bit set. */
-function copyBit(t: Topology, vdisk: string, copy: number): number {
-  const mirrors = t.virtualDisks.filter((v) => v.kind === 'mirrored').map((v) => v.name);
-  return 1 << (mirrors.indexOf(vdisk) * 2 + copy);
-}
-
-const vdiskIn = (s: GroupStatus, name: string): VirtualDiskStatus | undefined => s.virtualDisks.find((v) => v.name === name);
-
-/** History properties, checked with a monitor. */
-export const monitorInvariants: MonitorInvariant[] = [
   {
-    id: 'crashed-copy-needs-recovery',
-    spec: ['MIR-6', 'SRV-11', 'DS-2'],
-    description:
-      'a copy whose server crashed while another copy kept serving is not up to date again until a recovery completes or an operator forces it',
-    events: ['crash', 'siteCrash', 'recoveryComplete', 'forceMirrorRecovery'],
-    next: (m, before, event, after, t) => {
-      for (const v of mirrored(before)) {
-        const a = vdiskIn(after, v.name)!;
-        v.copies.forEach((c, i) => {
-          const bit = copyBit(t, v.name, i);
-          const partnerServed = v.copies.some((o) => o !== c && o.dataStatus === 'upToDate' && running(after, o.server));
-          if (
-            crashes(event, c.server) &&
-            running(before, c.server) &&
-            c.dataStatus === 'upToDate' &&
-            v.hostAccess === 'readWrite' &&
-            partnerServed
-          ) {
-            m |= bit;
-          }
-          const repaired =
-            (event.type === 'recoveryComplete' || event.type === 'forceMirrorRecovery') &&
-            event.vdisk === v.name &&
-            a.copies[i]!.dataStatus === 'upToDate';
-          if (repaired) m &= ~bit;
-        });
-      }
-      return m;
+    id: 'battery-low-stops',
+    spec: ['SRV-13'],
+    description: 'battery low on a running server ends with it stopped gracefully, powered on and seen as Stopped',
+    events: ['batteryLow'],
+    check: (_before, event, after) => {
+      if (event.type !== 'batteryLow') return null;
+      const a = server(after, event.server);
+      return a && (a.power !== 'on' || a.state !== 'stopped' || a.seenAs !== 'Stopped')
+        ? `batteryLow ${event.server} left it ${a.power}/${a.state}, seen as ${a.seenAs}`
+        : null;
     },
-    check: (m, s, t) =>
-      first(mirrored(s), (v) =>
-        first(v.copies, (c) =>
-          m & copyBit(t, v.name, v.copies.indexOf(c)) && c.dataStatus === 'upToDate'
-            ? `${v.name} copy on ${c.server} is up to date again after its server crashed, without a recovery`
-            : null,
-        ),
-      ),
+  },
+  {
+    id: 'partition-keeps-preferred-side',
+    spec: ['MIR-13'],
+    description:
+      'when the mirror link fails between two copies that both serve hosts, only the preferred copy keeps host access; the other reports unavailable',
+    events: ['linkDown'],
+    check: (before, event, after) => {
+      if (event.type !== 'linkDown') return null;
+      return first(mirrored(before), (v) => {
+        if (!v.copies.every((c) => event.servers.includes(c.server))) return null;
+        if (!v.copies.every((c) => takesIo(before, v.name, c.server))) return null;
+        const wrong = v.copies.find((c) => takesIo(after, v.name, c.server) !== c.preferred);
+        return wrong
+          ? `after linkDown ${event.servers.join('-')}, ${v.name} on ${wrong.server} (${wrong.preferred ? 'preferred' : 'not preferred'}) ${wrong.preferred ? 'lost' : 'kept'} host access`
+          : null;
+      });
+    },
   },
 ];
-
-// (appended to monitorInvariants below)
-const undecidableNeedsOperator: MonitorInvariant = {
-  id: 'undecidable-needs-operator',
-  spec: ['MIR-11', 'DS-4'],
-  description:
-    'after every server of a mirrored disk crashed at once while its copies were in sync, hosts get access again only after an operator forces a named copy',
-  events: ['siteCrash', 'forceMirrorRecovery'],
-  next: (m, before, event, after, t) => {
-    mirrored(before).forEach((v) => {
-      const bit = copyBit(t, v.name, 0);
-      const inSync =
-        v.hostAccess === 'readWrite' && v.copies.filter((c) => c.dataStatus === 'upToDate' && running(before, c.server)).length > 1;
-      if (event.type === 'siteCrash' && inSync) m |= bit;
-      if (event.type === 'forceMirrorRecovery' && event.vdisk === v.name && vdiskIn(after, v.name)?.hostAccess === 'readWrite') m &= ~bit;
-    });
-    return m;
-  },
-  check: (m, s, t) =>
-    first(mirrored(s), (v) =>
-      m & copyBit(t, v.name, 0) && v.hostAccess === 'readWrite'
-        ? `${v.name} grants host access again after both copies crashed in sync, without an operator forcing a copy`
-        : null,
-    ),
-};
-monitorInvariants.push(undecidableNeedsOperator);
 
 /** The fully healthy state: every server running, every disk online, every path online, every link up. */
 export function healthy(s: GroupStatus): boolean {

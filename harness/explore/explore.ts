@@ -10,7 +10,7 @@ export interface Monitor {
   /** Monitor state at the initial model state. */
   initial: number;
   /** Monitor state after `event` took model state `from` (explored state `fromIndex`) to `to`. */
-  next(monitor: number, from: GroupState, event: GroupEvent, to: GroupState, fromIndex: number): number;
+  next(monitor: number, from: GroupState, event: GroupEvent, to: GroupState, fromIndex: number, eventIndex: number): number;
 }
 
 export interface ExploreOptions {
@@ -83,7 +83,7 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
         continue;
       }
       transitions++;
-      const nm = monitor ? monitor.next(m, from, event, r.state, i) : 0;
+      const nm = monitor ? monitor.next(m, from, event, r.state, i, e) : 0;
       const key = keyOf(r.state, nm);
       let j = index.get(key);
       if (j === undefined) {

@@ -39,7 +39,7 @@ export function checkHtml(reports: readonly CheckReport[], options: CheckHtmlOpt
 ${reports
   .map(
     (r) =>
-      `<tr class="${r.violations.length > 0 ? 'failed' : ''}"><td><b>${esc(r.topology)}</b></td><td class="num">${r.states}${r.exploredStates !== r.states ? ` (${r.exploredStates} with monitors)` : ''}</td><td class="num">${r.transitions}</td><td class="num">${r.refusals}</td><td class="num">${r.invariants.length}</td><td class="num">${r.violations.length}</td><td>${r.complete ? 'yes' : '<span class="bad-text">no: stopped early</span>'}</td><td class="num">${r.unrecoverableStates}</td><td class="num">${r.elapsedMs}</td></tr>`,
+      `<tr class="${r.violations.length > 0 ? 'failed' : ''}"><td><b>${esc(r.topology)}</b></td><td class="num">${r.states}${r.exploredStates !== r.states ? ` (${r.exploredStates} with the checker's record)` : ''}</td><td class="num">${r.transitions}</td><td class="num">${r.refusals}</td><td class="num">${r.invariants.length}</td><td class="num">${r.violations.length}</td><td>${r.complete ? 'yes' : '<span class="bad-text">no: stopped early</span>'}</td><td class="num">${r.unrecoverableStates}</td><td class="num">${r.elapsedMs}</td></tr>`,
   )
   .join('\n')}
 </table>

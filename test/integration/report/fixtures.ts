@@ -249,7 +249,7 @@ export function failingCheck(): CheckReport {
   return checkModel(createGroupModel(defaultTopology()), {
     stateInvariants: [wrong],
     transitionInvariants: [],
-    monitorInvariants: [],
+    ghostInvariants: [],
     recoverability: false,
     stopOnViolation: true,
   });
