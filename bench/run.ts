@@ -8,6 +8,7 @@ import { machineLine } from './machine.js';
 import { minimizeSection } from './minimize-section.js';
 import { mirrorSection } from './mirror-section.js';
 import { modelSection } from './model-section.js';
+import { runnerSection } from './runner-section.js';
 
 const sections: Record<string, () => Promise<string>> = {
   model: modelSection,
@@ -15,6 +16,7 @@ const sections: Record<string, () => Promise<string>> = {
   mirror: mirrorSection,
   adapter: adapterSection,
   minimize: () => minimizeSection(),
+  runner: runnerSection,
 };
 
 const { values } = parseArgs({ options: { only: { type: 'string', multiple: true } } });
