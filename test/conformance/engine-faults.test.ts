@@ -20,6 +20,7 @@ import type { Plan, PlanPath } from '../../harness/plan/types.js';
 import { createGroupModel } from '../../models/group.js';
 import { conformanceTopology } from '../../models/topology.js';
 import { loopUnavailable } from '../helpers/engine-group.js';
+import { planOfPaths } from '../unit/harness/conform/hand-plan.js';
 import { asPlanPath, type FaultCase, faultCases, pathShows, type ShortestPath, shortestShowingPath } from '../helpers/fault-cases.js';
 
 const topology = conformanceTopology();
@@ -27,17 +28,7 @@ const model = createGroupModel(topology);
 /** What each case measured, printed at the end (issue 10's benchmark table, until `npm run bench` has it). */
 const measured: string[] = [];
 
-function planOf(paths: PlanPath[]): Plan {
-  return {
-    version: 1,
-    topology,
-    criterion: 'replay',
-    seed: 1,
-    shard: null,
-    coverage: { unit: 'fault cases', goal: paths.length, covered: paths.length, uncovered: [] },
-    paths,
-  };
-}
+const planOf = (paths: PlanPath[]): Plan => planOfPaths(paths, topology, 'fault cases');
 
 /** Runs `path` on a fresh engine group with `options` (file backend unless they say otherwise). */
 async function runOnEngine(path: PlanPath, options: EngineAdapterOptions, settings: { maxBlocks?: number } = {}): Promise<PathResult> {

@@ -6,9 +6,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCommand } from '../../../harness/conform/run-command.js';
 import { createGroupModel } from '../../../models/group.js';
 import { serverMachine } from '../../../models/server-machine.js';
+import { capturedRun } from '../../unit/harness/conform/captured-run.js';
 import { handPlan } from '../../unit/harness/conform/hand-plan.js';
 
 let dir: string;
@@ -32,18 +32,10 @@ describe('sanspec run against the engine', () => {
     );
     // This model believes a crashed server resumes running at power-on (SRV-10 broken).
     const autoStarting = serverMachine.provide({ guards: { resumesRunning: () => true } });
-    let out = '';
-    const code = await runCommand(
-      { adapter: 'engine', plan, reproduce: 1 },
-      {
-        stdout: { write: (t: string) => (out += t) },
-        stderr: { write: () => {} },
-        handleSignals: false,
-        replayDir: dir,
-        model: (t) => createGroupModel(t, { server: autoStarting }),
-        run: { settleTimeoutMs: 3000, workRoot: dir },
-      },
-    );
+    const { code, out } = await capturedRun({ adapter: 'engine', plan, reproduce: 1 }, dir, {
+      model: (t) => createGroupModel(t, { server: autoStarting }),
+      run: { settleTimeoutMs: 3000 },
+    });
     expect(code, out).toBe(1);
     expect(out).toMatch(/^FAILED hand-crash-restart {2}\[SRV-10\]$/m);
     expect(out).toMatch(/^ {2}CF-1 \(the reported status equals the model prediction\)$/m);

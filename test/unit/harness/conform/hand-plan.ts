@@ -25,17 +25,22 @@ export function handPath(p: HandPath): PlanPath {
   };
 }
 
-/** A plan of hand-written paths on `topology` (default: the conformance topology). */
-export function handPlan(paths: readonly HandPath[], topology: Topology = conformanceTopology()): Plan {
+/** A plan (criterion `replay`) of the given paths on `topology` (default: the conformance topology). */
+export function planOfPaths(paths: readonly PlanPath[], topology: Topology = conformanceTopology(), unit = 'hand-written paths'): Plan {
   return {
     version: 1,
     topology,
     criterion: 'replay',
     seed: 1,
     shard: null,
-    coverage: { unit: 'hand-written paths', goal: paths.length, covered: paths.length, uncovered: [] },
-    paths: paths.map(handPath),
+    coverage: { unit, goal: paths.length, covered: paths.length, uncovered: [] },
+    paths,
   };
+}
+
+/** A plan of hand-written paths on `topology` (default: the conformance topology). */
+export function handPlan(paths: readonly HandPath[], topology: Topology = conformanceTopology()): Plan {
+  return planOfPaths(paths.map(handPath), topology);
 }
 
 /** The seed page's cases on the conformance topology, by hand (until the planner's plans are used). */

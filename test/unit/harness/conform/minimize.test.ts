@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createModelAdapter, type ModelAdapterOptions } from '../../../../adapters/model/index.js';
 import { eventLabel } from '../../../../harness/check/format.js';
 import { formatFailure } from '../../../../harness/conform/format-failure.js';
-import { runCommand, type RunCommandOptions } from '../../../../harness/conform/run-command.js';
+import type { RunCommandOptions } from '../../../../harness/conform/run-command.js';
 import { runUntilFirstFailure } from '../../../../harness/conform/first-failure.js';
 import { runPlan } from '../../../../harness/conform/run-plan.js';
 import { createPlan } from '../../../../harness/plan/create-plan.js';
@@ -19,6 +19,7 @@ import { shortestShowingIn } from '../../../../harness/plan/shortest-showing.js'
 import { conformanceTopology } from '../../../../models/topology.js';
 import type { PathResult, RunReport } from '../../../../harness/conform/types.js';
 import { loadPlan } from '../../../../harness/plan/plan-file.js';
+import { capturedRun } from './captured-run.js';
 import { handPlan, type HandPath } from './hand-plan.js';
 
 let dir: string;
@@ -67,18 +68,7 @@ async function runMinimized(path: HandPath, adapter: ModelAdapterOptions, reprod
 const labels = (r: PathResult) => r.minimized!.path.steps.map((s) => eventLabel(s.event));
 
 /** `sanspec run` with captured output. */
-async function run(options: RunCommandOptions) {
-  let out = '';
-  let err = '';
-  const code = await runCommand(options, {
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t) },
-    handleSignals: false,
-    replayDir: dir,
-    run: { settleTimeoutMs: 300, workRoot: dir, jobs: 1 },
-  });
-  return { code, out, err };
-}
+const run = (options: RunCommandOptions) => capturedRun(options, dir, { run: { jobs: 1 } });
 
 // Each test plays dozens of paths on fresh systems; a loaded machine may need more than the default 30 s.
 describe('minimal counterexamples', { timeout: 120_000 }, () => {

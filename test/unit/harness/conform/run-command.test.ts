@@ -6,9 +6,10 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCommand, type RunCommandEnvironment, type RunCommandOptions } from '../../../../harness/conform/run-command.js';
+import type { RunCommandEnvironment, RunCommandOptions } from '../../../../harness/conform/run-command.js';
 import { createGroupModel } from '../../../../models/group.js';
 import { serverMachine } from '../../../../models/server-machine.js';
+import { capturedRun } from './captured-run.js';
 import { handPlan, type HandPath } from './hand-plan.js';
 
 let dir: string;
@@ -20,19 +21,7 @@ afterEach(async () => {
 });
 
 /** Captured output of one command. */
-async function run(options: RunCommandOptions, env: RunCommandEnvironment = {}) {
-  let out = '';
-  let err = '';
-  const code = await runCommand(options, {
-    stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t) },
-    handleSignals: false,
-    replayDir: dir,
-    ...env,
-    run: { settleTimeoutMs: 300, workRoot: dir, ...env.run },
-  });
-  return { code, out, err };
-}
+const run = (options: RunCommandOptions, env: RunCommandEnvironment = {}) => capturedRun(options, dir, env);
 
 /** A plan file of hand-written paths. */
 async function planFile(paths: HandPath[]): Promise<string> {
