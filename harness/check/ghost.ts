@@ -89,7 +89,8 @@ export function undecidable(d: GhostDisk): boolean {
   return best.length > 1 && best.every((c) => c.lost);
 }
 
-const bit = (w: number, i: number) => Math.floor(w / 2 ** i) % 2 === 1;
+/** Bit `i` of a world or record (both fit in 32 bits: the constructor checks). */
+const bit = (w: number, i: number) => ((w >>> i) & 1) === 1;
 const activeAlua = (a: string | undefined) => a === 'activeOptimized' || a === 'activeNonOptimized';
 
 /** Hosts can send I/O for `vdisk` to `server`: some path to it is online and active for the disk. */
@@ -104,7 +105,10 @@ export class Ghost {
   /** Per mirror: the server index of each copy, and its mirror link's bit in a world. */
   private readonly layout: Array<{ servers: [number, number]; link: number; io: [number, number] }>;
   private readonly reader: (state: GroupState) => number;
-  private readonly memo = new Map<string, number>();
+  /** memo[mirror][event].get(its 9 bits, local facts before, after): its next 9 bits (see next). */
+  private readonly memo: Array<Array<Map<number, number>>>;
+  /** Decoded records for the properties, which only read them. */
+  private readonly views = new Map<number, GhostView>();
   /** Encoded record of the initial state: every copy current, every server running, hosts writing (caches may hold acknowledged writes). */
   readonly initial: number;
 
@@ -120,6 +124,9 @@ export class Ghost {
       io: [2 * S + model.links.length + 2 * k, 2 * S + model.links.length + 2 * k + 1],
     }));
     this.reader = worldReader(model, this.mirrors);
+    this.memo = this.mirrors.map(() => []);
+    const worldBits = 2 * S + model.links.length + 2 * this.mirrors.length;
+    if (worldBits > 32) throw new Error(`the checker's world needs ${worldBits} bits for topology ${topology.name}; at most 32`);
     const bits = this.mirrors.length * DISK_BITS + this.serverNames.length * 2;
     this.initial = bits > 32 ? 0 : this.initialRecord();
     if (bits > 32) {
@@ -158,6 +165,13 @@ export class Ghost {
     return { disks, servers };
   }
 
+  /** The decoded record `g`, shared: for reading only (decode gives a copy to change). */
+  view(g: number): GhostView {
+    let v = this.views.get(g);
+    if (v === undefined) this.views.set(g, (v = this.decode(g)));
+    return v;
+  }
+
   encode(v: GhostView): number {
     let g = 0;
     v.disks.forEach((d, k) => {
@@ -179,58 +193,78 @@ export class Ghost {
     return this.reader(state);
   }
 
-  /** The record after event number `e` of the alphabet (accepted by the model) took the world from `before` to `after`. Memoized. */
+  /**
+   * The record after event number `e` of the alphabet (accepted by the model) took the world from
+   * `before` to `after`. Each mirrored disk's part depends only on its own 9 bits, the event and
+   * the few facts of the world about its copies (see local), so it is memoized per disk on small
+   * integer keys; a server's 2 bits are computed directly.
+   */
   next(g: number, e: number, before: number, after: number): number {
     const event = this.model.alphabet[e]!;
     if (!ghostEvents.has(event.type)) return g;
-    const key = `${g},${e},${before},${after}`;
-    let n = this.memo.get(key);
-    if (n === undefined) this.memo.set(key, (n = this.compute(g, event, before, after)));
-    return n;
-  }
-
-  private compute(g: number, event: GroupEvent, before: number, after: number): number {
-    const v = this.decode(g);
-    v.servers.forEach((s, j) => {
+    let n = 0;
+    for (let k = 0; k < this.mirrors.length; k++) {
+      const bits = (g >>> (k * DISK_BITS)) & 0x1ff;
+      const key = (bits << 10) | (this.local(k, before) << 5) | this.local(k, after);
+      let byKey = this.memo[k]![e];
+      if (byKey === undefined) this.memo[k]![e] = byKey = new Map();
+      let nb = byKey.get(key);
+      if (nb === undefined) byKey.set(key, (nb = this.diskStep(k, bits, event, this.local(k, before), this.local(k, after))));
+      n |= nb << (k * DISK_BITS);
+    }
+    const base = this.mirrors.length * DISK_BITS;
+    for (let j = 0; j < this.serverNames.length; j++) {
       const on = (w: number) => bit(w, 2 * j);
+      let sb = (g >>> (base + 2 * j)) & 3;
       if (on(before) && !on(after)) {
-        s.cleanOff = event.type === 'shutdown';
-        s.runningAtShutdown = event.type === 'shutdown' && bit(before, 2 * j + 1);
+        // cleanOff, then runningAtShutdown: only a graceful shutdown records them.
+        sb = event.type === 'shutdown' ? 1 | (bit(before, 2 * j + 1) ? 2 : 0) : 0;
       } else if (on(after)) {
         // Read only while the server is off; forgotten at power-on so that states do not split.
-        s.cleanOff = false;
-        s.runningAtShutdown = false;
+        sb = 0;
       }
-    });
-    v.disks.forEach((d, k) => {
-      const at = this.at(k, before, after);
-      this.diskNext(d, event, at);
-      const { running, linked, io } = at;
-      // A running copy that hosts can reach, directly or through the mirror link, may hold
-      // acknowledged writes in its cache from now on (what a system knows without tracking writes).
-      d.copies.forEach((c, i) => {
-        if (!running(after, i)) return;
-        if (d.copies.some((_, o) => io(after, o) && (o === i || linked(after)))) c.dirty = true;
-      });
-      // A copy that already needs a full copy cannot fall further behind: forget its cache so that states do not split.
-      for (const c of d.copies) if (c.behind === Behind.Full || !running(after, d.copies.indexOf(c))) c.dirty = false;
-    });
-    return this.encode(v);
+      n |= sb << (base + 2 * j);
+    }
+    return n >>> 0;
   }
 
-  /** World readers for mirror `k`: by copy index. */
-  private at(k: number, before: number, after: number) {
+  /**
+   * The facts of world `w` about mirror `k`, as 5 bits: copy 0's server runs, copy 1's runs, their
+   * mirror link is up, hosts can send copy 0 I/O, copy 1.
+   */
+  private local(k: number, w: number): number {
     const l = this.layout[k]!;
-    return {
-      before,
-      after,
-      running: (w: number, i: number) => bit(w, 2 * l.servers[i as 0 | 1] + 1),
-      linked: (w: number) => bit(w, l.link),
-      io: (w: number, i: number) => bit(w, l.io[i as 0 | 1]),
-    };
+    return (
+      (bit(w, 2 * l.servers[0] + 1) ? 1 : 0) |
+      (bit(w, 2 * l.servers[1] + 1) ? 2 : 0) |
+      (bit(w, l.link) ? 4 : 0) |
+      (bit(w, l.io[0]) ? 8 : 0) |
+      (bit(w, l.io[1]) ? 16 : 0)
+    );
   }
 
-  private diskNext(d: GhostDisk, event: GroupEvent, at: ReturnType<Ghost['at']>): void {
+  /** Mirror `k`'s 9 bits of the record after `event` took its local facts from `before` to `after`. */
+  private diskStep(k: number, bits: number, event: GroupEvent, before: number, after: number): number {
+    const d = this.decode(bits << (k * DISK_BITS)).disks[k]!;
+    const at = localReaders(before, after);
+    this.diskNext(d, event, at);
+    const { running, linked, io } = at;
+    // A running copy that hosts can reach, directly or through the mirror link, may hold
+    // acknowledged writes in its cache from now on (what a system knows without tracking writes).
+    d.copies.forEach((c, i) => {
+      if (!running(after, i)) return;
+      if (d.copies.some((_, o) => io(after, o) && (o === i || linked(after)))) c.dirty = true;
+    });
+    // A copy that already needs a full copy cannot fall further behind: forget its cache so that states do not split.
+    for (const c of d.copies) if (c.behind === Behind.Full || !running(after, d.copies.indexOf(c))) c.dirty = false;
+    let out = d.gate ? 1 << 8 : 0;
+    d.copies.forEach((c, i) => {
+      out |= (c.behind | (c.lost ? 4 : 0) | (c.dirty ? 8 : 0)) << (i * 4);
+    });
+    return out;
+  }
+
+  private diskNext(d: GhostDisk, event: GroupEvent, at: LocalReaders): void {
     const { running, linked, io, before, after } = at;
     const ix = (c: GhostCopy) => d.copies.indexOf(c);
     const [c0, c1] = d.copies as [GhostCopy, GhostCopy];
@@ -313,6 +347,25 @@ export class Ghost {
   }
 }
 
+/** Readers of a mirror's local facts (Ghost.local) by copy index, and the facts before and after the event. */
+interface LocalReaders {
+  before: number;
+  after: number;
+  running: (w: number, i: number) => boolean;
+  linked: (w: number) => boolean;
+  io: (w: number, i: number) => boolean;
+}
+
+function localReaders(before: number, after: number): LocalReaders {
+  return {
+    before,
+    after,
+    running: (w, i) => ((w >>> i) & 1) === 1,
+    linked: (w) => ((w >>> 2) & 1) === 1,
+    io: (w, i) => ((w >>> (3 + i)) & 1) === 1,
+  };
+}
+
 /**
  * Reads the facts the record depends on straight from a model state, without building its
  * status: per server (power on, running), per mirror link (up), per copy of each mirrored disk
@@ -320,47 +373,49 @@ export class Ghost {
  */
 function worldReader(model: GroupModel, mirrors: Array<{ name: string; copies: [string, string] }>): (state: GroupState) => number {
   const servers = model.components.flatMap((c, i) => (c.kind === 'server' ? [i] : []));
-  const memo = model.components.map(() => new Map<number, number>());
+  const memo = model.components.map(() => [] as number[]);
   const serverBits = (part: number, id: number) => {
-    let b = memo[part]!.get(id);
+    let b = memo[part]![id];
     if (b === undefined) {
       const s = serverStatus(model.components[part]!.snapshot(id));
-      memo[part]!.set(id, (b = (s.power === 'on' ? 1 : 0) | (s.state === 'running' ? 2 : 0)));
+      memo[part]![id] = b = (s.power === 'on' ? 1 : 0) | (s.state === 'running' ? 2 : 0);
     }
     return b;
   };
-  // For each copy: its paths, and per path snapshot whether it is online and active for the disk.
+  // For each copy: its paths, and per path snapshot whether it is online and active for the disk
+  // (memo[path position][snapshot id]: 1 active, 0 not, undefined not seen yet).
   const copyPaths = mirrors.flatMap((m) =>
-    m.copies.map((server) => ({
-      vdisk: m.name,
-      paths: model.components.flatMap((c, i) => (c.kind === 'path' && c.name.endsWith(`/${server}`) ? [i] : [])),
-      memo: new Map<string, boolean>(),
-    })),
+    m.copies.map((server) => {
+      const paths = model.components.flatMap((c, i) => (c.kind === 'path' && c.name.endsWith(`/${server}`) ? [i] : []));
+      return { vdisk: m.name, paths, memo: paths.map(() => [] as number[]) };
+    }),
   );
   const base = model.components.length;
   const S = servers.length;
   const L = model.links.length;
   return (state) => {
     let w = 0;
-    servers.forEach((part, j) => {
+    for (let j = 0; j < S; j++) {
+      const part = servers[j]!;
       w += serverBits(part, state[part]!) * 2 ** (2 * j);
-    });
+    }
     for (let l = 0; l < L; l++) if (state[base + l] === 1) w += 2 ** (2 * S + l);
-    copyPaths.forEach((cp, k) => {
-      for (const p of cp.paths) {
+    for (let k = 0; k < copyPaths.length; k++) {
+      const cp = copyPaths[k]!;
+      for (let q = 0; q < cp.paths.length; q++) {
+        const p = cp.paths[q]!;
         const id = state[p]!;
-        const key = `${p}:${id}`;
-        let active = cp.memo.get(key);
+        let active = cp.memo[q]![id];
         if (active === undefined) {
           const ps = pathStatus(model.components[p]!.snapshot(id));
-          cp.memo.set(key, (active = ps.online && activeAlua(ps.alua[cp.vdisk])));
+          cp.memo[q]![id] = active = ps.online && activeAlua(ps.alua[cp.vdisk]) ? 1 : 0;
         }
-        if (active) {
+        if (active === 1) {
           w += 2 ** (2 * S + L + k);
           break;
         }
       }
-    });
+    }
     return w;
   };
 }
