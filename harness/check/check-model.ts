@@ -40,31 +40,33 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
   const states = options.stateInvariants ?? stateInvariants;
   const transitions = options.transitionInvariants ?? transitionInvariants;
   const ghostChecks = options.ghostInvariants ?? ghostInvariants;
-  // Status of a state array; a new state's status is computed once (record, then onState).
-  const recent = new WeakMap<readonly number[], GroupStatus>();
-  const status = (s: readonly number[]) => {
-    let st = recent.get(s);
-    if (!st) recent.set(s, (st = groupStatus(model, s)));
-    return st;
-  };
   // Transition invariants that apply to each alphabet event.
   const transitionChecks = model.alphabet.map((e) => transitions.filter((inv) => inv.events.includes(e.type)));
-  // Status of each explored state, computed once.
-  const statuses: GroupStatus[] = [];
+  // Status of each model state (explore's model-state numbers), computed once: explored states
+  // that differ only in the record share it, and so do the properties that read only the status.
+  const statusOfModel: GroupStatus[] = [];
+  // Model state of each explored state, and the explored state each model state was first met in.
+  const modelOf: number[] = [];
+  const firstOf: number[] = [];
   // Record of each explored state.
   const ghosts: number[] = [];
+  const statusOf = (i: number) => statusOfModel[modelOf[i]!]!;
 
   // The checker's own record of the truth, part of the explored state (ghost.ts).
   const ghost = ghostChecks.length > 0 ? new Ghost(model) : null;
-  // The world the record reads, per explored state.
+  // The world the record reads, per model state.
   const worlds: number[] = [];
   const ghostStateChecks = ghostChecks.filter((inv) => inv.check);
   const ghostStepChecks = ghostChecks.filter((inv) => inv.step);
   const monitor: Monitor | undefined = ghost
     ? {
         initial: ghost.initial,
-        next: (m, _from, event, to, fromIndex, e) =>
-          ghostEvents.has(event.type) ? ghost.next(m, e, worlds[fromIndex]!, ghost.world(to)) : m,
+        next: (m, _from, event, to, fromIndex, e, toModel) => {
+          if (!ghostEvents.has(event.type)) return m;
+          let after = worlds[toModel];
+          if (after === undefined) worlds[toModel] = after = ghost.world(to);
+          return ghost.next(m, e, worlds[modelOf[fromIndex]!]!, after);
+        },
       }
     : undefined;
 
@@ -92,28 +94,36 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
       if (found.size === 0) throw error;
       limitHit = error;
     },
-    onState: (i, state, m) => {
-      const s = status(state);
-      statuses[i] = s;
+    onState: (i, state, m, mid) => {
+      modelOf[i] = mid;
       ghosts[i] = m;
-      if (ghost) worlds[i] = ghost.world(state);
+      const fresh = statusOfModel[mid] === undefined;
+      if (fresh) {
+        statusOfModel[mid] = groupStatus(model, state);
+        firstOf[mid] = i;
+        if (ghost && worlds[mid] === undefined) worlds[mid] = ghost.world(state);
+      }
+      const s = statusOfModel[mid]!;
       if (options.stopOnViolation && found.size > 0) return false;
       if (options.stopAt?.length && options.stopAt.every((id) => found.has(id))) return false;
       if (options.onProgress && i % 20000 === 0) options.onProgress(i);
-      for (const inv of states) {
-        if (found.has(inv.id)) continue;
-        const problem = inv.check(s, topology);
-        if (problem) record(inv.id, inv.spec, problem, i);
+      // Properties of the status alone: once per model state, in the first (shortest) explored state that has it.
+      if (fresh) {
+        for (const inv of states) {
+          if (found.has(inv.id)) continue;
+          const problem = inv.check(s, topology);
+          if (problem) record(inv.id, inv.spec, problem, i);
+        }
       }
       if (ghost && ghostStateChecks.length > 0) {
-        const view = ghost.decode(m);
+        const view = ghost.view(m);
         for (const inv of ghostStateChecks) {
           if (found.has(inv.id)) continue;
           const problem = inv.check!(view, s, topology);
           if (problem) record(inv.id, inv.spec, problem, i);
         }
       }
-      if (checkStartOrder && !found.has('start-order-independent')) {
+      if (fresh && checkStartOrder && !found.has('start-order-independent')) {
         const problem = startOrderProblem(model, state, starts, s);
         if (problem) record('start-order-independent', ['MIR-12'], problem, i);
       }
@@ -130,17 +140,18 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
       }
       const event = model.alphabet[e]!;
       if (ghost && ghostStepChecks.length > 0 && ghostEvents.has(event.type)) {
-        const view = ghost.decode(ghosts[from]!);
+        const view = ghost.view(ghosts[from]!);
         for (const inv of ghostStepChecks) {
           if (found.has(inv.id)) continue;
-          const problem = inv.step!(view, statuses[from]!, event, statuses[to]!, topology);
+          const problem = inv.step!(view, statusOf(from), event, statusOf(to), topology);
           if (problem) record(inv.id, inv.spec, problem, from, e, to);
         }
       }
+      // Properties of the statuses alone: once per model transition, from the first explored state of its model state.
       const checks = transitionChecks[e]!;
-      if (checks.length === 0) return;
-      const before = statuses[from]!;
-      const after = statuses[to]!;
+      if (checks.length === 0 || firstOf[modelOf[from]!] !== from) return;
+      const before = statusOf(from);
+      const after = statusOf(to);
       for (const inv of checks) {
         if (found.has(inv.id)) continue;
         const problem = inv.check(before, event, after, topology);
@@ -152,7 +163,7 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
   let unrecoverable = 0;
   const complete = !x.stopped && !limitHit;
   if (recover && complete) {
-    const firstBad = unrecoverableStates(x, edgeFrom.subarray(0, edges), edgeTo.subarray(0, edges), (i) => healthy(statuses[i]!));
+    const firstBad = unrecoverableStates(x, edgeFrom.subarray(0, edges), edgeTo.subarray(0, edges), (i) => healthy(statusOf(i)));
     unrecoverable = firstBad.count;
     if (firstBad.first >= 0) {
       record(
@@ -173,7 +184,7 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
   violations.sort((a, b) => a.trace.length - b.trace.length);
   return {
     topology: topology.name,
-    states: new Set(x.states.map((s) => model.key(s))).size,
+    states: x.modelStates,
     exploredStates: x.states.length,
     transitions: x.transitions,
     refusals: x.refusals,

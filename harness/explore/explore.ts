@@ -1,5 +1,6 @@
 import type { GroupModel, GroupState } from '../../models/group.js';
 import type { GroupEvent } from '../../models/types.js';
+import { PairTable, StateTable } from './state-table.js';
 
 /**
  * A monitor runs beside the model and remembers what the status alone cannot show (for
@@ -9,8 +10,19 @@ import type { GroupEvent } from '../../models/types.js';
 export interface Monitor {
   /** Monitor state at the initial model state. */
   initial: number;
-  /** Monitor state after `event` took model state `from` (explored state `fromIndex`) to `to`. */
-  next(monitor: number, from: GroupState, event: GroupEvent, to: GroupState, fromIndex: number, eventIndex: number): number;
+  /**
+   * Monitor state after `event` took model state `from` (explored state `fromIndex`) to `to`
+   * (model state number `toModel`, see Exploration.modelOf).
+   */
+  next(
+    monitor: number,
+    from: GroupState,
+    event: GroupEvent,
+    to: GroupState,
+    fromIndex: number,
+    eventIndex: number,
+    toModel: number,
+  ): number;
 }
 
 export interface ExploreOptions {
@@ -18,8 +30,11 @@ export interface ExploreOptions {
   monitor?: Monitor;
   /** Called for every applied (not refused) transition, in breadth-first order, after `onState` of a new target. */
   onTransition?: (from: number, event: number, to: number, fromState: GroupState, toState: GroupState) => void;
-  /** Called once per new state, in breadth-first order. Return false to stop. */
-  onState?: (index: number, state: GroupState, monitor: number) => boolean | void;
+  /**
+   * Called once per new state, in breadth-first order, with the number of its model state (the
+   * same for explored states that differ only in the monitor). Return false to stop.
+   */
+  onState?: (index: number, state: GroupState, monitor: number, model: number) => boolean | void;
   /** Gives up past this many states: throws StateSpaceTooLarge, or calls onLimit and stops. */
   maxStates?: number;
   /** Called instead of throwing when maxStates is reached; exploration stops. */
@@ -33,6 +48,10 @@ export interface Exploration {
   readonly states: GroupState[];
   /** Monitor state of each explored state (all 0 without a monitor). */
   readonly monitors: number[];
+  /** Number of the model state of each explored state (numbered in order of discovery). */
+  readonly modelOf: Int32Array;
+  /** Distinct model states reached. */
+  readonly modelStates: number;
   /** Index of the state each state was first reached from (-1 for the initial state). */
   readonly parent: Int32Array;
   /** Alphabet index of the event that first reached each state (-1 for the initial state). */
@@ -55,38 +74,70 @@ export class StateSpaceTooLarge extends Error {
 
 /**
  * Breadth-first exploration over the model's pure step function (which runs xstate's
- * `transition()` on each component, memoized). States are deduplicated by a compact key.
+ * `transition()` on each component, memoized). Explored states are pairs of a model state and a
+ * monitor state; model states are numbered once (a table of their numbers) and the model's step
+ * from each model state is computed once per event, so a model state reached with several monitor
+ * states costs one step per event, not one per pair.
  */
 export function explore(model: GroupModel, options: ExploreOptions = {}): Exploration {
   const { monitor, onTransition, onState, onLimit, maxStates = 2_000_000 } = options;
   const alphabet = model.alphabet;
+  const E = alphabet.length;
+  // Model states by value, and the model's step from each: to[id * E + e] is the id of the
+  // model state event e leads to, REFUSED, or UNKNOWN until computed.
+  const models = new StateTable(model.initial.length + 1);
+  const modelStates: GroupState[] = [model.initial];
+  models.add(model.initial, 0);
+  let to = new Int32Array(1024 * E).fill(UNKNOWN);
+  const modelStep = (mid: number, e: number): number => {
+    const known = to[mid * E + e]!;
+    if (known !== UNKNOWN) return known;
+    const r = model.step(modelStates[mid]!, alphabet[e]!);
+    let t = REFUSED;
+    if (!r.refusal) {
+      t = models.find(r.state, 0);
+      if (t < 0) {
+        t = models.add(r.state, 0);
+        modelStates.push(r.state);
+        if ((t + 1) * E > to.length) {
+          const bigger = new Int32Array(to.length * 2).fill(UNKNOWN);
+          bigger.set(to);
+          to = bigger;
+        }
+      }
+    }
+    to[mid * E + e] = t;
+    return t;
+  };
+
   const states: GroupState[] = [model.initial];
   const monitors: number[] = [monitor?.initial ?? 0];
-  const index = new Map<string, number>();
-  // Model keys have a fixed length, so a monitor state can be appended only when it is not 0.
-  const keyOf = (s: GroupState, m: number) => (m === 0 ? model.key(s) : model.key(s) + String.fromCharCode(m & 0xffff, m >>> 16));
-  index.set(keyOf(model.initial, monitors[0]!), 0);
+  // Explored states by value: the model state's id, then the monitor's state.
+  const index = new PairTable();
+  index.set(0, monitors[0]!, 0);
+  let modelOf = new Int32Array(1024);
   let parent = new Int32Array(1024).fill(-1);
   let parentEvent = new Int32Array(1024).fill(-1);
   let transitions = 0;
   let refusals = 0;
-  let stopped = onState?.(0, model.initial, monitors[0]!) === false;
+  let stopped = onState?.(0, model.initial, monitors[0]!, 0) === false;
 
   for (let i = 0; i < states.length && !stopped; i++) {
     const from = states[i]!;
     const m = monitors[i]!;
-    for (let e = 0; e < alphabet.length; e++) {
-      const event = alphabet[e]!;
-      const r = model.step(from, event);
-      if (r.refusal) {
+    const fromModel = modelOf[i]!;
+    for (let e = 0; e < E; e++) {
+      const toModel = modelStep(fromModel, e);
+      if (toModel === REFUSED) {
         refusals++;
         continue;
       }
       transitions++;
-      const nm = monitor ? monitor.next(m, from, event, r.state, i, e) : 0;
-      const key = keyOf(r.state, nm);
-      let j = index.get(key);
-      if (j === undefined) {
+      const toState = modelStates[toModel]!;
+      const event = alphabet[e]!;
+      const nm = monitor ? monitor.next(m, from, event, toState, i, e, toModel) : 0;
+      let j = index.get(toModel, nm);
+      if (j < 0) {
         j = states.length;
         if (j >= maxStates) {
           const error = new StateSpaceTooLarge(maxStates);
@@ -95,20 +146,22 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
           stopped = true;
           break;
         }
-        states.push(r.state);
+        states.push(toState);
         monitors.push(nm);
-        index.set(key, j);
+        index.set(toModel, nm, j);
         if (j >= parent.length) {
           parent = grow(parent);
           parentEvent = grow(parentEvent);
+          modelOf = grow(modelOf, 0);
         }
         parent[j] = i;
         parentEvent[j] = e;
-        if (onState?.(j, r.state, nm) === false) stopped = true;
-        onTransition?.(i, e, j, from, r.state);
+        modelOf[j] = toModel;
+        if (onState?.(j, toState, nm, toModel) === false) stopped = true;
+        onTransition?.(i, e, j, from, toState);
         if (stopped) break;
       } else {
-        onTransition?.(i, e, j, from, r.state);
+        onTransition?.(i, e, j, from, toState);
       }
     }
   }
@@ -116,6 +169,8 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
     model,
     states,
     monitors,
+    modelOf: modelOf.subarray(0, states.length),
+    modelStates: modelStates.length,
     parent: parent.subarray(0, states.length),
     parentEvent: parentEvent.subarray(0, states.length),
     transitions,
@@ -124,8 +179,12 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
   };
 }
 
-function grow(a: Int32Array): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(a.length * 2).fill(-1);
+/** The model's step from a model state is not known yet / was refused (explore's step table). */
+const UNKNOWN = -2;
+const REFUSED = -1;
+
+function grow(a: Int32Array, fill = -1): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2).fill(fill);
   b.set(a);
   return b;
 }
