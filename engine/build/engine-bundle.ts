@@ -56,7 +56,7 @@ export const repositoryRoot = (): string => fileURLToPath(new URL('../../', impo
  * The cache directory: SANSPEC_CACHE_DIR, else node_modules/.cache/sanspec in the repository, else
  * (when that is not writable, e.g. an installation owned by another user) one in the temp dir.
  */
-function cacheRoot(root: string): string {
+export function cacheRoot(root: string): string {
   if (process.env.SANSPEC_CACHE_DIR) return process.env.SANSPEC_CACHE_DIR;
   const inRepo = join(root, 'node_modules', '.cache', 'sanspec');
   try {
@@ -95,28 +95,60 @@ const loadEsbuild = (): typeof import('esbuild') => createRequire(import.meta.ur
 
 /** The bundles of the sources in `root`, from the cache directory `cache` or built into it now (not memoized). */
 export function findOrBuildEngineBundle(root: string, cache: string): EngineBundle {
+  return findOrBuildBundle(root, cache, {
+    name: 'engine',
+    entries: ENTRIES,
+    roots: SOURCE_ROOTS,
+    version: BUILD_VERSION,
+    // engine/util/engine-process.ts starts sibling bundles when it runs inside one.
+    define: { SANSPEC_ENGINE_BUNDLED: 'true' },
+  });
+}
+
+/** What to bundle: entry points (by bundle name) and the source roots they may be built from. */
+export interface BundleSpec<E extends string> {
+  /** Prefix of the cache directory, e.g. `engine`. */
+  readonly name: string;
+  /** Entry points relative to the root, by bundle name. */
+  readonly entries: Readonly<Record<E, string>>;
+  /** Directories whose files the bundles may include (besides node_modules); hashed. */
+  readonly roots: readonly string[];
+  /** Bumped when these settings change. */
+  readonly version: number;
+  /** Compile-time constants. */
+  readonly define?: Record<string, string>;
+}
+
+/** Bundles of some sources, found or built like the engine's (see the top of this file). */
+export interface Bundle<E extends string> {
+  readonly dir: string;
+  readonly entries: Readonly<Record<E, string>>;
+  readonly built: boolean;
+}
+
+/** The bundles of `spec` from the sources in `root`, from the cache directory `cache` or built into it now (not memoized). */
+export function findOrBuildBundle<E extends string>(root: string, cache: string, spec: BundleSpec<E>): Bundle<E> {
   const esbuild = loadEsbuild();
-  const hash = sourceHash(root, `esbuild ${esbuild.version}; build ${BUILD_VERSION}`).slice(0, 20);
-  const dir = join(cache, `engine-${hash}`);
-  const entries = Object.fromEntries(Object.keys(ENTRIES).map((e) => [e, join(dir, `${e}.mjs`)])) as Record<EngineEntry, string>;
+  const hash = sourceHash(root, `esbuild ${esbuild.version}; build ${spec.name} ${spec.version}`, spec.roots).slice(0, 20);
+  const dir = join(cache, `${spec.name}-${hash}`);
+  const entries = Object.fromEntries(Object.keys(spec.entries).map((e) => [e, join(dir, `${e}.mjs`)])) as Record<E, string>;
   if (exists(dir)) return { dir, entries, built: false };
 
   mkdirSync(cache, { recursive: true });
-  const tmp = join(cache, `.tmp-engine-${hash}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  const tmp = join(cache, `.tmp-${spec.name}-${hash}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   try {
     let result: import('esbuild').BuildResult<{ metafile: true }>;
     try {
       result = esbuild.buildSync({
         absWorkingDir: root,
-        entryPoints: ENTRIES,
+        entryPoints: spec.entries,
         outdir: tmp,
         outExtension: { '.js': '.mjs' },
         bundle: true,
         platform: 'node',
         format: 'esm',
         target: 'node20',
-        // engine/util/engine-process.ts starts sibling bundles when it runs inside one.
-        define: { SANSPEC_ENGINE_BUNDLED: 'true' },
+        define: spec.define ?? {},
         // A bundle never builds bundles; the builder stays out of them.
         external: ['esbuild'],
         sourcemap: 'linked',
@@ -124,13 +156,13 @@ export function findOrBuildEngineBundle(root: string, cache: string): EngineBund
         logLevel: 'silent',
       });
     } catch (error) {
-      throw new EngineBuildError(`esbuild could not bundle the engine: ${(error as Error).message}`, { cause: error });
+      throw new EngineBuildError(`esbuild could not bundle the ${spec.name}: ${(error as Error).message}`, { cause: error });
     }
-    const outside = Object.keys(result.metafile.inputs).filter((input) => !isHashedInput(input));
+    const outside = Object.keys(result.metafile.inputs).filter((input) => !isHashedInput(input, spec.roots));
     if (outside.length > 0) {
       throw new EngineBuildError(
-        `the engine's bundles include files outside the hashed source roots (${SOURCE_ROOTS.join(', ')}, node_modules): ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ` and ${outside.length - 5} more` : ''}; ` +
-          'add their directory to SOURCE_ROOTS in engine/build/source-hash.ts so that a change to them rebuilds the bundles',
+        `the ${spec.name}'s bundles include files outside the hashed source roots (${spec.roots.join(', ')}, node_modules): ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ` and ${outside.length - 5} more` : ''}; ` +
+          'add their directory to the roots of the bundle so that a change to them rebuilds the bundles',
       );
     }
     try {
@@ -142,19 +174,19 @@ export function findOrBuildEngineBundle(root: string, cache: string): EngineBund
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  pruneStale(cache, dir);
+  pruneStale(cache, dir, spec.name);
   return { dir, entries, built: true };
 }
 
 /** Removes bundles of other sources older than STALE_MS, and leftovers of interrupted builds. */
-function pruneStale(cache: string, keep: string): void {
+function pruneStale(cache: string, keep: string, name: string): void {
   const now = Date.now();
-  for (const name of readdirSync(cache)) {
-    const path = join(cache, name);
-    if (path === keep || !(name.startsWith('engine-') || name.startsWith('.tmp-engine-'))) continue;
+  for (const entry of readdirSync(cache)) {
+    const path = join(cache, entry);
+    if (path === keep || !(entry.startsWith(`${name}-`) || entry.startsWith(`.tmp-${name}-`))) continue;
     try {
       const age = now - statSync(path).mtimeMs;
-      if (age > (name.startsWith('.tmp-') ? 3600_000 : STALE_MS)) rmSync(path, { recursive: true, force: true });
+      if (age > (entry.startsWith('.tmp-') ? 3600_000 : STALE_MS)) rmSync(path, { recursive: true, force: true });
     } catch {
       // removed by another process meanwhile
     }

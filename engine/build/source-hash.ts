@@ -17,8 +17,8 @@ export const SOURCE_ROOTS = ['engine', 'contracts'] as const;
 export const LOCK_FILES = ['package-lock.json'] as const;
 
 /** Whether a bundle input (relative to the root) is covered by the hash. */
-export const isHashedInput = (input: string): boolean =>
-  /(^|\/)node_modules\//.test(input) || SOURCE_ROOTS.some((r) => input.startsWith(`${r}/`));
+export const isHashedInput = (input: string, roots: readonly string[] = SOURCE_ROOTS): boolean =>
+  /(^|\/)node_modules\//.test(input) || roots.some((r) => input.startsWith(`${r}/`));
 
 /** Every file under `dir`, recursively, as absolute paths in a stable order. */
 function filesUnder(dir: string): string[] {
@@ -39,13 +39,13 @@ function filesUnder(dir: string): string[] {
 }
 
 /**
- * A hex hash of the sources under `SOURCE_ROOTS` of `root` and of its `LOCK_FILES` (each file's
+ * A hex hash of the sources under `roots` (default SOURCE_ROOTS) of `root` and of its `LOCK_FILES` (each file's
  * relative path and bytes) and of `salt` (the bundler version and build settings).
  */
-export function sourceHash(root: string, salt: string): string {
+export function sourceHash(root: string, salt: string, roots: readonly string[] = SOURCE_ROOTS): string {
   const hash = createHash('sha256').update(salt).update('\0');
   const locks = LOCK_FILES.map((f) => join(root, f)).filter((f) => existsSync(f));
-  for (const file of [...SOURCE_ROOTS.flatMap((r) => filesUnder(join(root, r))), ...locks])
+  for (const file of [...roots.flatMap((r) => filesUnder(join(root, r))), ...locks])
     hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex');
 }

@@ -62,23 +62,28 @@ export const checkCommand = defineCommand({
   output: CheckOutputSchema,
   async action({ options }, io) {
     // The model and the checker load when the command runs, not for `sanspec --help` or engine commands.
-    const [{ createGroupModel }, { checkModel }, { formatReport }] = await Promise.all([
-      import('../../models/group.js'),
-      import('../check/check-model.js'),
+    const [{ checkTopologies }, { formatReport }] = await Promise.all([
+      import('../check/check-in-workers.js'),
       import('../check/format.js'),
     ]);
     const names = options.topology.length > 0 ? options.topology : Object.keys(namedTopologies);
-    const models = names.map((name) => createGroupModel(loadTopology(name)));
-    const reports: CheckReport[] = [];
-    for (const model of models) {
-      const report = checkModel(model, { onProgress: (n) => io.progress(`  exploring ${model.topology.name}: ${n} states`) });
-      io.progress('');
-      reports.push(report);
-      io.say(`${formatReport(report)}\n`);
-    }
+    const topologies = names.map((name) => loadTopology(name));
+    // Topologies are checked at once, one per core; their reports are printed in the order asked.
+    const explored = new Map<string, number>();
+    const reports: CheckReport[] = await checkTopologies(topologies, {
+      onProgress: (topology, n) => {
+        explored.set(topology, n);
+        io.progress(`  exploring ${[...explored].map(([t, k]) => `${t}: ${k} states`).join(', ')}`);
+      },
+      onReport: (report) => {
+        explored.delete(report.topology);
+        io.progress('');
+        io.say(`${formatReport(report)}\n`);
+      },
+    });
     if (options.report !== undefined) {
       const { writeCheckHtml } = await import('../report/write-check-html.js');
-      const file = await writeCheckHtml(reports, options.report, { topologies: models.map((m) => m.topology) });
+      const file = await writeCheckHtml(reports, options.report, { topologies });
       io.note(`report written to ${file}`);
     }
     const violations = reports.reduce((n, r) => n + r.violations.length, 0);
