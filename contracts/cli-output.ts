@@ -70,6 +70,20 @@ export const CheckOutputSchema = published(
         complete: Type.Boolean({ description: 'every reachable state was explored' }),
         unrecoverableStates: Type.Integer({ minimum: 0, description: 'states from which no repair reaches the healthy state' }),
         elapsedMs: Type.Integer({ minimum: 0, description: 'wall time in milliseconds' }),
+        symmetry: Type.Optional(
+          Type.Object(
+            {
+              renamings: Type.Integer({ minimum: 1, description: "size of the topology's symmetry group (the identity included)" }),
+              fullStates: Type.Integer({ minimum: 0, description: 'reachable model states without symmetry reduction' }),
+              fullExploredStates: Type.Integer({ minimum: 0, description: "states with the checker's record, without symmetry reduction" }),
+            },
+            {
+              additionalProperties: false,
+              description:
+                'present when the topology declares symmetries: states and exploredStates then count one state per class of renamed states',
+            },
+          ),
+        ),
       },
       { additionalProperties: false },
     ),

@@ -81,4 +81,9 @@ export interface CheckReport {
   unrecoverableStates: number;
   /** Wall time of exploration and checks, in milliseconds. */
   elapsedMs: number;
+  /**
+   * With symmetry reduction (Topology.symmetry): the size of the group and the counts without
+   * reduction; `states` and `exploredStates` then count one state per class.
+   */
+  symmetry?: { renamings: number; fullStates: number; fullExploredStates: number };
 }

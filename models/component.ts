@@ -88,7 +88,8 @@ export class Component {
   }
 
   private intern(snapshot: AnyMachineSnapshot): number {
-    const key = JSON.stringify([snapshot.value, snapshot.context]);
+    // Keys sorted, so that equal snapshots built in different ways (symmetry.ts renames them) share an id.
+    const key = stableJson([snapshot.value, snapshot.context]);
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.snapshots.length;
@@ -97,4 +98,13 @@ export class Component {
     }
     return id;
   }
+}
+
+/** JSON with object keys in sorted order. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }

@@ -70,6 +70,12 @@ export const TopologySchema = Type.Object(
     exclude: Type.Optional(
       Type.Array(Type.Union(groupEventTypes.map((t) => Type.Literal(t))), { description: 'event types left out of the alphabet' }),
     ),
+    symmetry: Type.Optional(
+      Type.Array(Type.Record(Type.String(), Type.String()), {
+        description:
+          'renamings (name -> name) of servers, hosts and virtual disks under which the topology is the same; the checker explores one state per class of renamed states',
+      }),
+    ),
   },
   {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

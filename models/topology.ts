@@ -1,6 +1,7 @@
 import type { Code } from '../contracts/codes.js';
 import { groupShapeProblems } from '../contracts/group-shape.js';
 import { type FieldProblem, formatProblems, schemaProblems } from '../contracts/validate.js';
+import { symmetryProblems } from './symmetry.js';
 import { TopologySchema } from './topology-schema.js';
 import type { PortSpec, ServerSpec, Topology } from './types.js';
 
@@ -55,6 +56,27 @@ export function threeServerTopology(): Topology {
 }
 
 /**
+ * Four servers in two mirror pairs: m1 on s1/s2 and m2 on s3/s4, one host. The pairs are
+ * interchangeable (the renaming s1<->s3, s2<->s4, m1<->m2 maps the topology onto itself), so the
+ * checker explores one state of each pair of mirror-image states (models/symmetry.ts). What it
+ * adds to `default`: two mirrors whose servers fail independently, and a site crash that takes
+ * both pairs down at once. Cache settings are checked in `default`.
+ */
+export function fourServerTopology(): Topology {
+  return {
+    name: 'four-servers',
+    servers: [server('s1'), server('s2'), server('s3'), server('s4')],
+    hosts: ['h1'],
+    virtualDisks: [
+      { name: 'm1', kind: 'mirrored', copies: ['s1', 's2'] },
+      { name: 'm2', kind: 'mirrored', copies: ['s3', 's4'] },
+    ],
+    exclude: ['setCache'],
+    symmetry: [{ s1: 's3', s3: 's1', s2: 's4', s4: 's2', m1: 'm2', m2: 'm1' }],
+  };
+}
+
+/**
  * Two servers on UPS power (SRV-13) sharing mirrored virtual disk m1: battery state, write-through
  * on battery and the graceful stop at battery low, with failover, checked together.
  */
@@ -80,6 +102,7 @@ export function conformanceTopology(): Topology {
 export const namedTopologies: Record<string, () => Topology> = {
   default: defaultTopology,
   'three-servers': threeServerTopology,
+  'four-servers': fourServerTopology,
   ups: upsTopology,
   conformance: conformanceTopology,
 };
@@ -105,6 +128,9 @@ export function topologyProblems(t: unknown): TopologyProblem[] {
   const problems = schemaProblems(TopologySchema, t);
   const known = new Set(problems.map((p) => p.field));
   for (const p of groupShapeProblems(t)) if (!known.has(p.field)) problems.push(p);
+  if (problems.length === 0) {
+    for (const [i, r] of ((t as Topology).symmetry ?? []).entries()) problems.push(...symmetryProblems(t as Topology, r, i));
+  }
   return problems;
 }
 

@@ -84,6 +84,13 @@ export interface Topology {
    * is independent of the topology and checked in another one (default: none).
    */
   exclude?: GroupEventType[];
+  /**
+   * Renamings of servers, hosts and virtual disks under which the topology is the same (issue 9,
+   * models/symmetry.ts), e.g. `{"s1": "s3", "s3": "s1", "s2": "s4", "s4": "s2", "m1": "m2", "m2":
+   * "m1"}` for two interchangeable mirror pairs. The checker explores one state of each class of
+   * states that differ only by them (default: none).
+   */
+  symmetry?: Array<Record<string, string>>;
 }
 
 // ---------------------------------------------------------------------------------------------

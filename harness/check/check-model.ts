@@ -1,6 +1,7 @@
 import type { GroupModel, GroupState } from '../../models/group.js';
 import { eventLabel, statusLine } from './format.js';
 import { groupStatus } from '../../models/status.js';
+import { modelSymmetry } from '../../models/symmetry.js';
 import type { GroupEvent, GroupStatus } from '../../models/types.js';
 import { explore, pathTo, type StateSpaceTooLarge, type Exploration, type Monitor } from '../explore/explore.js';
 import type { CheckReport, GhostInvariant, StateInvariant, TransitionInvariant, TraceStep, Violation } from '../types.js';
@@ -27,6 +28,8 @@ export interface CheckOptions {
   maxStates?: number;
   /** Called now and then with the number of states explored so far. */
   onProgress?: (states: number) => void;
+  /** Explore one state per class of renamed states when the topology declares symmetries (default true). */
+  symmetry?: boolean;
 }
 
 /**
@@ -51,6 +54,9 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
   // Record of each explored state.
   const ghosts: number[] = [];
   const statusOf = (i: number) => statusOfModel[modelOf[i]!]!;
+  // With symmetry reduction a transition's real target may be a model state no explored state
+  // stands for (a renamed copy of one): its status is built when a transition property needs it.
+  const statusOfTarget = (toModel: number, toState: GroupState) => (statusOfModel[toModel] ??= groupStatus(model, toState));
 
   // The checker's own record of the truth, part of the explored state (ghost.ts).
   const ghost = ghostChecks.length > 0 ? new Ghost(model) : null;
@@ -86,9 +92,20 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
   let edgeTo: Int32Array<ArrayBuffer> = new Int32Array(1 << 16);
   let edges = 0;
 
+  // Symmetry reduction (models/symmetry.ts): the properties do not depend on names, so one state
+  // of each class of renamed states stands for all of them.
+  const symmetry = options.symmetry !== false && (topology.symmetry?.length ?? 0) > 0 ? modelSymmetry(model) : null;
+  const permuters = ghost && symmetry ? symmetry.renamings.map((r) => ghost.permuter(r)) : [];
   let limitHit: StateSpaceTooLarge | null = null;
   const x = explore(model, {
     monitor,
+    symmetry: symmetry
+      ? {
+          size: symmetry.renamings.length,
+          permuteModel: (s, g) => symmetry.permute(s, g),
+          permuteMonitor: (m, g) => (ghost && g > 0 ? permuters[g]!(m) : m),
+        }
+      : undefined,
     maxStates: options.maxStates ?? 2_000_000,
     onLimit: (error) => {
       if (found.size === 0) throw error;
@@ -97,9 +114,9 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
     onState: (i, state, m, mid) => {
       modelOf[i] = mid;
       ghosts[i] = m;
-      const fresh = statusOfModel[mid] === undefined;
+      const fresh = firstOf[mid] === undefined;
       if (fresh) {
-        statusOfModel[mid] = groupStatus(model, state);
+        statusOfModel[mid] ??= groupStatus(model, state);
         firstOf[mid] = i;
         if (ghost && worlds[mid] === undefined) worlds[mid] = ghost.world(state);
       }
@@ -128,7 +145,7 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
         if (problem) record('start-order-independent', ['MIR-12'], problem, i);
       }
     },
-    onTransition: (from, e, to) => {
+    onTransition: (from, e, to, _fromState, toState, toModel) => {
       if (recover && repairEvent[e]) {
         if (edges === edgeFrom.length) {
           edgeFrom = grow(edgeFrom);
@@ -143,19 +160,19 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
         const view = ghost.view(ghosts[from]!);
         for (const inv of ghostStepChecks) {
           if (found.has(inv.id)) continue;
-          const problem = inv.step!(view, statusOf(from), event, statusOf(to), topology);
-          if (problem) record(inv.id, inv.spec, problem, from, e, to);
+          const problem = inv.step!(view, statusOf(from), event, statusOfTarget(toModel, toState), topology);
+          if (problem) record(inv.id, inv.spec, problem, from, e, toModel);
         }
       }
       // Properties of the statuses alone: once per model transition, from the first explored state of its model state.
       const checks = transitionChecks[e]!;
       if (checks.length === 0 || firstOf[modelOf[from]!] !== from) return;
       const before = statusOf(from);
-      const after = statusOf(to);
+      const after = statusOfTarget(toModel, toState);
       for (const inv of checks) {
         if (found.has(inv.id)) continue;
         const problem = inv.check(before, event, after, topology);
-        if (problem) record(inv.id, inv.spec, problem, from, e, to);
+        if (problem) record(inv.id, inv.spec, problem, from, e, toModel);
       }
     },
   });
@@ -195,6 +212,9 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
     complete,
     unrecoverableStates: unrecoverable,
     elapsedMs: Math.round(performance.now() - started),
+    ...(symmetry
+      ? { symmetry: { renamings: symmetry.renamings.length, fullStates: x.fullModelStates!, fullExploredStates: x.fullStates! } }
+      : {}),
   };
 }
 
@@ -268,7 +288,7 @@ function grow(a: Int32Array): Int32Array<ArrayBuffer> {
   return b;
 }
 
-/** The shortest trace to state `index`, optionally followed by one more event to `to`. */
+/** The shortest trace to state `index`, optionally followed by one more event to model state `to` (its real target). */
 function traceTo(x: Exploration, index: number, event?: number, to?: number): TraceStep[] {
   const { states, events } = pathTo(x, index);
   const steps: TraceStep[] = states.map((s, k) => ({
@@ -276,7 +296,7 @@ function traceTo(x: Exploration, index: number, event?: number, to?: number): Tr
     status: groupStatus(x.model, x.states[s]!),
   }));
   if (event !== undefined && to !== undefined) {
-    steps.push({ event: x.model.alphabet[event]! as GroupEvent, status: groupStatus(x.model, x.states[to]!) as GroupStatus });
+    steps.push({ event: x.model.alphabet[event]! as GroupEvent, status: groupStatus(x.model, x.modelState(to)) as GroupStatus });
   }
   return steps;
 }

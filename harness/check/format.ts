@@ -84,6 +84,11 @@ export function formatReport(r: CheckReport): string {
   const lines = [
     `topology ${r.topology}`,
     `  reachable states    ${r.states}${r.exploredStates !== r.states ? ` (${r.exploredStates} with the checker's record of the truth)` : ''}`,
+    ...(r.symmetry
+      ? [
+          `  symmetry            ${r.symmetry.renamings} renamings: one state per class; without reduction ${r.symmetry.fullStates} states (${r.symmetry.fullExploredStates} with the record)`,
+        ]
+      : []),
     `  transitions         ${r.transitions} (${r.refusals} events refused as not applicable, SRV-12)`,
     `  properties checked  ${r.invariants.length} in every state and transition`,
     `  violations          ${r.violations.length}${r.complete ? '' : ' (exploration stopped early: the state space was not covered completely)'}`,

@@ -165,6 +165,25 @@ export class Ghost {
     return { disks, servers };
   }
 
+  /**
+   * A function that renames records by `r` (a symmetry of the topology, models/symmetry.ts): each
+   * disk's bits move to the renamed disk (its copies keep their order: the symmetry maps copies in
+   * order) and each server's to the renamed server. Bit moves only: it runs once per transition.
+   */
+  permuter(r: Readonly<Record<string, string>>): (g: number) => number {
+    const rn = (n: string) => r[n] ?? n;
+    const disk = this.mirrors.map((m) => this.mirrors.findIndex((x) => x.name === rn(m.name)));
+    const server = this.serverNames.map((s) => this.serverNames.indexOf(rn(s)));
+    if (disk.some((k) => k < 0) || server.some((j) => j < 0)) throw new Error('the renaming is not a symmetry of the topology');
+    const base = this.mirrors.length * DISK_BITS;
+    return (g) => {
+      let out = 0;
+      for (let k = 0; k < disk.length; k++) out |= ((g >>> (k * DISK_BITS)) & 0x1ff) << (disk[k]! * DISK_BITS);
+      for (let j = 0; j < server.length; j++) out |= ((g >>> (base + 2 * j)) & 3) << (base + 2 * server[j]!);
+      return out >>> 0;
+    };
+  }
+
   /** The decoded record `g`, shared: for reading only (decode gives a copy to change). */
   view(g: number): GhostView {
     let v = this.views.get(g);

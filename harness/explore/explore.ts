@@ -29,7 +29,11 @@ export interface ExploreOptions {
   /** Runs beside the model; its state is part of the explored state. */
   monitor?: Monitor;
   /** Called for every applied (not refused) transition, in breadth-first order, after `onState` of a new target. */
-  onTransition?: (from: number, event: number, to: number, fromState: GroupState, toState: GroupState) => void;
+  /**
+   * `to` is the explored state the transition leads to; `toState` and `toModel` are its real
+   * target (with symmetry reduction, `to` may be a renamed copy of it).
+   */
+  onTransition?: (from: number, event: number, to: number, fromState: GroupState, toState: GroupState, toModel: number) => void;
   /**
    * Called once per new state, in breadth-first order, with the number of its model state (the
    * same for explored states that differ only in the monitor). Return false to stop.
@@ -39,6 +43,19 @@ export interface ExploreOptions {
   maxStates?: number;
   /** Called instead of throwing when maxStates is reached; exploration stops. */
   onLimit?: (error: StateSpaceTooLarge) => void;
+  /**
+   * Symmetry reduction: states that differ only by a renaming of the group are explored once.
+   * Explored states stay real states reached by real paths (the first of each class met); only
+   * the look-up is by the class.
+   */
+  symmetry?: ExploreSymmetry;
+}
+
+/** A symmetry group acting on model and monitor states (element 0 is the identity). */
+export interface ExploreSymmetry {
+  readonly size: number;
+  permuteModel(state: GroupState, g: number): GroupState;
+  permuteMonitor(monitor: number, g: number): number;
 }
 
 /** Every reachable state of a model, in breadth-first order, with a shortest path to each. */
@@ -50,7 +67,9 @@ export interface Exploration {
   readonly monitors: number[];
   /** Number of the model state of each explored state (numbered in order of discovery). */
   readonly modelOf: Int32Array;
-  /** Distinct model states reached. */
+  /** The model state with number `id` (see modelOf; onTransition's toModel). */
+  modelState(id: number): GroupState;
+  /** Distinct model states reached (with symmetry reduction: classes of model states). */
   readonly modelStates: number;
   /** Index of the state each state was first reached from (-1 for the initial state). */
   readonly parent: Int32Array;
@@ -60,6 +79,10 @@ export interface Exploration {
   readonly transitions: number;
   /** Events refused (SRV-12) across all states. */
   readonly refusals: number;
+  /** With symmetry reduction: the states there are without it (the sum of the explored classes' sizes). */
+  readonly fullStates?: number;
+  /** With symmetry reduction: the model states there are without it. */
+  readonly fullModelStates?: number;
   /** The exploration stopped early (onState returned false). */
   readonly stopped: boolean;
 }
@@ -93,28 +116,101 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
     const known = to[mid * E + e]!;
     if (known !== UNKNOWN) return known;
     const r = model.step(modelStates[mid]!, alphabet[e]!);
-    let t = REFUSED;
-    if (!r.refusal) {
-      t = models.find(r.state, 0);
-      if (t < 0) {
-        t = models.add(r.state, 0);
-        modelStates.push(r.state);
-        if ((t + 1) * E > to.length) {
-          const bigger = new Int32Array(to.length * 2).fill(UNKNOWN);
-          bigger.set(to);
-          to = bigger;
-        }
-      }
-    }
+    const t = r.refusal ? REFUSED : idOf(r.state);
     to[mid * E + e] = t;
     return t;
   };
 
+  // Symmetry: the class of a model state is the least id among its renamings (the class of a
+  // pair adds the least renamed monitor state among the renamings that give that id).
+  // images[mid * G + g] is the id of renaming g of model state mid (-1 until computed).
+  const sym = options.symmetry && options.symmetry.size > 1 ? options.symmetry : null;
+  const G = sym ? sym.size : 1;
+  let images = new Int32Array(sym ? 1024 * G : 0).fill(-1);
+  let classId = new Int32Array(sym ? 1024 : 0).fill(-1);
+  const idOf = (state: GroupState): number => {
+    let t = models.find(state, 0);
+    if (t < 0) {
+      t = models.add(state, 0);
+      modelStates.push(state);
+      if ((t + 1) * E > to.length) {
+        const bigger = new Int32Array(to.length * 2).fill(UNKNOWN);
+        bigger.set(to);
+        to = bigger;
+      }
+      if (sym && t >= classId.length) {
+        const ids = new Int32Array(classId.length * 2).fill(-1);
+        ids.set(classId);
+        classId = ids;
+        const imgs = new Int32Array(images.length * 2).fill(-1);
+        imgs.set(images);
+        images = imgs;
+      }
+    }
+    return t;
+  };
+  /** The class id of model state mid (its images computed on first use). */
+  const classOf = (mid: number): number => {
+    let c = classId[mid]!;
+    if (c < 0) {
+      c = mid;
+      images[mid * G] = mid;
+      for (let g = 1; g < G; g++) {
+        const img = idOf(sym!.permuteModel(modelStates[mid]!, g));
+        images[mid * G + g] = img;
+        if (img < c) c = img;
+      }
+      classId[mid] = c;
+    }
+    return c;
+  };
+  /** The class of pair (model state mid, monitor m): [model id, monitor state]. */
+  const key: [number, number] = [0, 0];
+  const classKey = (mid: number, m: number): [number, number] => {
+    if (!sym) {
+      key[0] = mid;
+      key[1] = m;
+      return key;
+    }
+    const c = classOf(mid);
+    let best = -1;
+    for (let g = 0; g < G; g++) {
+      if (images[mid * G + g] !== c) continue;
+      const pm = sym.permuteMonitor(m, g) >>> 0;
+      if (best < 0 || pm < best) best = pm;
+    }
+    key[0] = c;
+    key[1] = best;
+    return key;
+  };
+  let fullStates = 0;
+  let fullModelStates = 0;
+  const counted = new Set<number>();
+  /** Sizes of the classes of a new explored pair and of its model state (for the full counts). */
+  const countClass = (mid: number, m: number) => {
+    if (!sym) return;
+    const c = classOf(mid);
+    const models = new Set<number>();
+    const pairs = new Set<number>();
+    for (let g = 0; g < G; g++) {
+      const img = images[mid * G + g]!;
+      models.add(img);
+      pairs.add(img * 2 ** 32 + (sym.permuteMonitor(m, g) >>> 0));
+    }
+    if (!counted.has(c)) {
+      counted.add(c);
+      fullModelStates += models.size;
+    }
+    fullStates += pairs.size;
+  };
+
   const states: GroupState[] = [model.initial];
   const monitors: number[] = [monitor?.initial ?? 0];
-  // Explored states by value: the model state's id, then the monitor's state.
+  // Explored states by class (without symmetry, by value): the model state's id, then the monitor's state.
   const index = new PairTable();
-  index.set(0, monitors[0]!, 0);
+  const k0 = classKey(0, monitors[0]!);
+  index.set(k0[0], k0[1], 0);
+  countClass(0, monitors[0]!);
   let modelOf = new Int32Array(1024);
   let parent = new Int32Array(1024).fill(-1);
   let parentEvent = new Int32Array(1024).fill(-1);
@@ -136,7 +232,8 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
       const toState = modelStates[toModel]!;
       const event = alphabet[e]!;
       const nm = monitor ? monitor.next(m, from, event, toState, i, e, toModel) : 0;
-      let j = index.get(toModel, nm);
+      const [ck, cm] = classKey(toModel, nm);
+      let j = index.get(ck, cm);
       if (j < 0) {
         j = states.length;
         if (j >= maxStates) {
@@ -148,7 +245,8 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
         }
         states.push(toState);
         monitors.push(nm);
-        index.set(toModel, nm, j);
+        index.set(ck, cm, j);
+        countClass(toModel, nm);
         if (j >= parent.length) {
           parent = grow(parent);
           parentEvent = grow(parentEvent);
@@ -158,10 +256,10 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
         parentEvent[j] = e;
         modelOf[j] = toModel;
         if (onState?.(j, toState, nm, toModel) === false) stopped = true;
-        onTransition?.(i, e, j, from, toState);
+        onTransition?.(i, e, j, from, toState, toModel);
         if (stopped) break;
       } else {
-        onTransition?.(i, e, j, from, toState);
+        onTransition?.(i, e, j, from, toState, toModel);
       }
     }
   }
@@ -170,12 +268,14 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
     states,
     monitors,
     modelOf: modelOf.subarray(0, states.length),
-    modelStates: modelStates.length,
+    modelStates: sym ? counted.size : modelStates.length,
+    modelState: (id) => modelStates[id]!,
     parent: parent.subarray(0, states.length),
     parentEvent: parentEvent.subarray(0, states.length),
     transitions,
     refusals,
     stopped,
+    ...(sym ? { fullStates, fullModelStates } : {}),
   };
 }
 

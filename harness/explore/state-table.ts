@@ -6,6 +6,7 @@
  */
 export class StateTable {
   private rows: Uint32Array;
+  /** Per slot: row index (-1: empty), then the row's hash (compared before the row is touched). */
   private slots: Int32Array;
   private mask: number;
   private count = 0;
@@ -17,7 +18,7 @@ export class StateTable {
   ) {
     this.rows = new Uint32Array(capacity * width);
     const size = 1 << Math.ceil(Math.log2(capacity * 2));
-    this.slots = new Int32Array(size).fill(-1);
+    this.slots = new Int32Array(size * 2).fill(-1);
     this.mask = size - 1;
   }
 
@@ -29,11 +30,12 @@ export class StateTable {
   /** Index of the row (`state` then `extra`), or -1 when it is not in the table. */
   find(state: readonly number[], extra: number): number {
     const w = this.width;
-    let slot = hash(state, extra) & this.mask;
+    const h = hash(state, extra) | 0;
+    let slot = h & this.mask;
     for (;;) {
-      const i = this.slots[slot]!;
+      const i = this.slots[2 * slot]!;
       if (i < 0) return -1;
-      if (this.equals(i * w, state, extra)) return i;
+      if (this.slots[2 * slot + 1] === h && this.equals(i * w, state, extra)) return i;
       slot = (slot + 1) & this.mask;
     }
   }
@@ -46,12 +48,12 @@ export class StateTable {
       rows.set(this.rows);
       this.rows = rows;
     }
-    if ((this.count + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    if ((this.count + 1) * 4 > this.slots.length) this.rehash(this.slots.length);
     const i = this.count++;
     const base = i * w;
     for (let k = 0; k < w - 1; k++) this.rows[base + k] = state[k]!;
     this.rows[base + w - 1] = extra;
-    this.place(i, hash(state, extra));
+    this.place(i, hash(state, extra) | 0);
     return i;
   }
 
@@ -65,19 +67,17 @@ export class StateTable {
 
   private place(i: number, h: number): void {
     let slot = h & this.mask;
-    while (this.slots[slot]! >= 0) slot = (slot + 1) & this.mask;
-    this.slots[slot] = i;
+    while (this.slots[2 * slot]! >= 0) slot = (slot + 1) & this.mask;
+    this.slots[2 * slot] = i;
+    this.slots[2 * slot + 1] = h;
   }
 
+  /** Doubles the slots (`size` slots now) and places every row again by its stored hash. */
   private rehash(size: number): void {
-    this.slots = new Int32Array(size).fill(-1);
+    const old = this.slots;
+    this.slots = new Int32Array(size * 2).fill(-1);
     this.mask = size - 1;
-    const w = this.width;
-    const row: number[] = new Array(w - 1);
-    for (let i = 0; i < this.count; i++) {
-      for (let k = 0; k < w - 1; k++) row[k] = this.rows[i * w + k]!;
-      this.place(i, hash(row, this.rows[i * w + w - 1]!));
-    }
+    for (let s = 0; s < old.length; s += 2) if (old[s]! >= 0) this.place(old[s]!, old[s + 1]!);
   }
 }
 

@@ -48,9 +48,9 @@ describe('sanspec check', () => {
   });
 
   it('bad arguments give a clear error and exit code 2', async () => {
-    const unknown = await run('check', '--topology', 'four-servers');
+    const unknown = await run('check', '--topology', 'five-servers');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown topology "four-servers": use one of default, three-servers, ups/);
+    expect(unknown.stderr).toMatch(/unknown topology "five-servers": use one of default, three-servers, four-servers, ups/);
     const option = await run('check', '--fast');
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/^sanspec: USAGE_BAD_OPTION: unknown option '--fast'\nsee: sanspec check --help/);

@@ -5,7 +5,7 @@ import { eventLabel, formatViolation } from '../../../../harness/check/format.js
 import { createGroupModel, type GroupMachines } from '../../../../models/group.js';
 import { mirrorMachine } from '../../../../models/mirror-machine.js';
 import { serverMachine } from '../../../../models/server-machine.js';
-import { defaultTopology, namedTopologies, threeServerTopology, upsTopology } from '../../../../models/topology.js';
+import { defaultTopology, fourServerTopology, namedTopologies, threeServerTopology, upsTopology } from '../../../../models/topology.js';
 import type { CheckReport } from '../../../../harness/types.js';
 
 function check(machines: Partial<GroupMachines>, stopOnViolation = false, stopAt?: string[]) {
@@ -31,6 +31,14 @@ describe('model checker', () => {
     const r = checkModel(createGroupModel(threeServerTopology()));
     expect(r.violations.map(formatViolation)).toEqual([]);
     expect(r.states).toBeGreaterThan(100_000);
+  }, 600_000);
+
+  it('explores the four-server topology completely, one state per pair of mirror images (MIR-11 site crash of both pairs)', () => {
+    const r = checkModel(createGroupModel(fourServerTopology()));
+    expect(r.violations.map(formatViolation)).toEqual([]);
+    expect(r.complete).toBe(true);
+    // Two interchangeable pairs: the classes explored are about half of the states there are.
+    expect(r.symmetry!.fullStates).toBeGreaterThan(1.9 * r.states);
   }, 600_000);
 
   it('explores the UPS topology completely (SRV-13)', () => {
