@@ -37,6 +37,8 @@ export interface GhostInvariant {
   check?(ghost: GhostView, status: GroupStatus, topology: Topology): string | null;
   /** What is wrong with this step given the record before it, or null (checked on accepted events). */
   step?(ghost: GhostView, before: GroupStatus, event: GroupEvent, after: GroupStatus, topology: Topology): string | null;
+  /** Event types `step` looks at (default: every event that can change the record). */
+  events?: GroupEvent['type'][];
 }
 
 /** One step of a counterexample: the event applied and the status after it. */

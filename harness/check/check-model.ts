@@ -63,12 +63,16 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
   // The world the record reads, per model state.
   const worlds: number[] = [];
   const ghostStateChecks = ghostChecks.filter((inv) => inv.check);
-  const ghostStepChecks = ghostChecks.filter((inv) => inv.step);
+  // Per alphabet event: whether it can change the record, and the record's step properties that apply to it.
+  const changesRecord = model.alphabet.map((e) => ghostEvents.has(e.type));
+  const ghostStepChecksOf = model.alphabet.map((e) =>
+    ghostEvents.has(e.type) ? ghostChecks.filter((inv) => inv.step && (!inv.events || inv.events.includes(e.type))) : [],
+  );
   const monitor: Monitor | undefined = ghost
     ? {
         initial: ghost.initial,
-        next: (m, _from, event, to, fromIndex, e, toModel) => {
-          if (!ghostEvents.has(event.type)) return m;
+        next: (m, _from, _event, to, fromIndex, e, toModel) => {
+          if (!changesRecord[e]) return m;
           let after = worlds[toModel];
           if (after === undefined) worlds[toModel] = after = ghost.world(to);
           return ghost.next(m, e, worlds[modelOf[fromIndex]!]!, after);
@@ -156,9 +160,10 @@ export function checkModel(model: GroupModel, options: CheckOptions = {}): Check
         edges++;
       }
       const event = model.alphabet[e]!;
-      if (ghost && ghostStepChecks.length > 0 && ghostEvents.has(event.type)) {
+      const stepChecks = ghostStepChecksOf[e]!;
+      if (ghost && stepChecks.length > 0) {
         const view = ghost.view(ghosts[from]!);
-        for (const inv of ghostStepChecks) {
+        for (const inv of stepChecks) {
           if (found.has(inv.id)) continue;
           const problem = inv.step!(view, statusOf(from), event, statusOfTarget(toModel, toState), topology);
           if (problem) record(inv.id, inv.spec, problem, from, e, toModel);

@@ -127,12 +127,15 @@ export const ghostInvariants: GhostInvariant[] = [
     id: 'power-on-restores-state',
     spec: ['SRV-9'],
     description: 'power-on after a graceful shutdown restores the state the server had: running if it ran, stopped if it was stopped',
+    events: ['powerOn'],
     step: (g, before, event, after) => {
       if (event.type !== 'powerOn') return null;
+      // The record first: it is small and at hand; most power-ons follow no clean shutdown.
       const r = g.servers.find((x) => x.name === event.server);
+      if (!r?.cleanOff) return null;
       const b = before.servers.find((x) => x.name === event.server);
       const a = after.servers.find((x) => x.name === event.server);
-      if (!r || !a || !b || !r.cleanOff || b.power !== 'off') return null;
+      if (!a || !b || b.power !== 'off') return null;
       const should = r.runningAtShutdown ? 'running' : 'stopped';
       return a.state === should ? null : `powerOn ${event.server} after a clean shutdown while ${should} brought it up ${a.state}`;
     },

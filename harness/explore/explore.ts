@@ -232,7 +232,9 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
       const toState = modelStates[toModel]!;
       const event = alphabet[e]!;
       const nm = monitor ? monitor.next(m, from, event, toState, i, e, toModel) : 0;
-      const [ck, cm] = classKey(toModel, nm);
+      const k = classKey(toModel, nm);
+      const ck = k[0];
+      const cm = k[1];
       let j = index.get(ck, cm);
       if (j < 0) {
         j = states.length;
