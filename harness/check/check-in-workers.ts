@@ -77,7 +77,9 @@ export async function checkTopologies(topologies: readonly Topology[], options: 
       const i = next++;
       const topology = topologies[i]!;
       reports[i] = await new Promise<CheckReport>((resolve, reject) => {
-        const worker = new Worker(bundle, { workerData: { topology } });
+        // No inherited Node options: the bundle needs none, and a test runner's (vitest's loader
+        // hooks) made the worker hang.
+        const worker = new Worker(bundle, { workerData: { topology }, execArgv: [] });
         running.add(worker);
         let settled = false;
         worker.on('message', (m: WorkerMessage) => {
