@@ -77,7 +77,9 @@ export class EventCompiler {
       case 'onBattery':
       case 'mainsRestored':
       case 'batteryLow':
-      case 'autoRestartWindowElapsed': {
+      case 'autoRestartWindowElapsed':
+      case 'poolFail':
+      case 'poolRestore': {
         const e = { type: event.type };
         return (state) => this.serverCommand(state, event.server, e, null);
       }
@@ -95,7 +97,46 @@ export class EventCompiler {
       case 'linkDown':
       case 'linkUp':
         return this.linkSwitch(event);
+      case 'hostDisconnect':
+      case 'hostReconnect':
+        return this.hostSwitch(event);
     }
+  }
+
+  /** Some host is connected to the group in `state` (PTH-1): one path per host tells. */
+  private anyHostConnected(state: State): boolean {
+    const { components, pathsOfHost } = this.layout;
+    for (const paths of pathsOfHost.values()) {
+      const p = paths[0];
+      if (p !== undefined && (components[p]!.snapshot(state[p]!).context as { hostConnected: boolean }).hostConnected) return true;
+    }
+    return false;
+  }
+
+  /**
+   * PTH-1: a host disconnects or reconnects: every path from it follows. When the last host goes
+   * or the first comes back, mirrors learn whether hosts can write at all.
+   */
+  private hostSwitch(event: Extract<GroupEvent, { type: 'hostDisconnect' | 'hostReconnect' }>): Compiled {
+    const { components } = this.layout;
+    const paths = this.layout.pathsOfHost.get(event.host);
+    if (!paths) return () => unknownName('host', event.host);
+    const connect = event.type === 'hostReconnect';
+    const pathEvent = { type: connect ? 'hostConnected' : 'hostDisconnected' };
+    const mirrors = components.flatMap((c, i) =>
+      c.kind === 'mirror' ? [route(components, i, { type: connect ? 'hostsAttached' : 'hostsDetached' })] : [],
+    );
+    return (state) => {
+      let next: number[] | null = null;
+      for (const p of paths) {
+        const r = this.command(next ?? state, p, pathEvent);
+        if ('type' in r) return r;
+        next = r.next;
+      }
+      if (!next) return state.slice();
+      if (this.anyHostConnected(state) !== this.anyHostConnected(next)) for (const m of mirrors) deliver(components, next, m.part, m.event);
+      return next;
+    };
   }
 
   /**
@@ -126,7 +167,15 @@ export class EventCompiler {
       return () => ({ type: 'refused', code: 'VD_NOT_MIRRORED', message: `${event.vdisk} is a single virtual disk; nothing to force` });
     }
     const e = event.type === 'forceMirrorRecovery' ? { type: event.type, copy: event.copy } : { type: event.type };
+    const hostIo =
+      (event.type === 'write' || event.type === 'flush') && (this.layout.topology.features?.includes('hostConnections') ?? false);
+    const noHost: Refusal = {
+      type: 'refused',
+      code: 'VD_NO_HOST_CONNECTED',
+      message: `no host is connected; no host can have sent a ${event.type} to ${event.vdisk}`,
+    };
     return (state) => {
+      if (hostIo && !this.anyHostConnected(state)) return noHost;
       const r = this.command(state, part, e);
       return 'type' in r ? r : r.next;
     };

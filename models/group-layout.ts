@@ -103,7 +103,8 @@ export function layoutGroup(topology: Topology, machines: GroupMachines): GroupL
       vdiskIdx.set(v.name, i);
       push(singlesOf, v.server, i);
     } else {
-      const i = add(new Component('mirror', v.name, machines.mirror, { name: v.name, copies: v.copies }));
+      const recordForce = topology.features?.includes('forceRecord') ?? false;
+      const i = add(new Component('mirror', v.name, machines.mirror, { name: v.name, copies: v.copies, recordForce }));
       vdiskIdx.set(v.name, i);
       for (const s of v.copies) push(mirrorsOf, s, i);
       let l = linkIdx(v.copies[0], v.copies[1]);

@@ -28,13 +28,22 @@ export function deliver(components: readonly Component[], next: number[], part: 
 
 /**
  * What a server tells the parts that follow it (server-machine.ts `ServerEmitted`, refusals
- * aside): the machine powered on or off, virtualization started, or virtualization stopped
- * gracefully or by a crash (SRV-11: the volatile cache is lost).
+ * aside): the machine powered on or off, virtualization started, virtualization stopped
+ * gracefully or by a crash (SRV-11: the volatile cache is lost), or the backend pool failed or
+ * came back under running virtualization (SRV-14).
  */
-export type ServerNotification = 'powerOn' | 'powerOff' | 'started' | 'stopped' | 'crashed';
+export type ServerNotification = 'powerOn' | 'powerOff' | 'started' | 'stopped' | 'crashed' | 'poolLost' | 'poolBack';
 
 /** Every notification kind, in the order the table lists them. */
-export const serverNotifications: readonly ServerNotification[] = ['powerOn', 'powerOff', 'started', 'stopped', 'crashed'];
+export const serverNotifications: readonly ServerNotification[] = [
+  'powerOn',
+  'powerOff',
+  'started',
+  'stopped',
+  'crashed',
+  'poolLost',
+  'poolBack',
+];
 
 /** The event a server emits for each notification kind (its ports receive it as is). */
 const notificationEvents: Record<ServerNotification, EventObject> = {
@@ -43,6 +52,8 @@ const notificationEvents: Record<ServerNotification, EventObject> = {
   started: { type: 'virtualizationStarted' },
   stopped: { type: 'virtualizationStopped', crashed: false } as EventObject,
   crashed: { type: 'virtualizationStopped', crashed: true } as EventObject,
+  poolLost: { type: 'poolLost' },
+  poolBack: { type: 'poolBack' },
 };
 
 /** The kind of a server's notification. */
@@ -54,6 +65,10 @@ export function notificationKind(n: EventObject): ServerNotification {
       return 'powerOff';
     case 'virtualizationStarted':
       return 'started';
+    case 'poolLost':
+      return 'poolLost';
+    case 'poolBack':
+      return 'poolBack';
     default:
       return (n as { crashed?: boolean }).crashed ? 'crashed' : 'stopped';
   }
@@ -112,10 +127,17 @@ export class RoutingTable {
       const table = {} as Record<ServerNotification, NotificationRoutes>;
       for (const kind of serverNotifications) {
         const n = notificationEvents[kind];
-        const ports = (layout.portsOf.get(s.name) ?? []).map((p) => to(p, n));
+        const pool = kind === 'poolLost' || kind === 'poolBack';
+        // Ports follow the machine and virtualization, not the storage behind them.
+        const ports = pool ? [] : (layout.portsOf.get(s.name) ?? []).map((p) => to(p, n));
         const direct: Route[] = [];
         const downs: CopyDownRoute[] = [];
-        if (kind === 'started' || kind === 'stopped' || kind === 'crashed') {
+        if (pool) {
+          // SRV-14: the server's disks lose or regain their storage (the notification, forwarded);
+          // its ports and paths stay as they are.
+          for (const v of layout.singlesOf.get(s.name) ?? []) direct.push(to(v, n));
+          for (const m of layout.mirrorsOf.get(s.name) ?? []) direct.push(to(m, { type: n.type, server: s.name } as EventObject));
+        } else if (kind === 'started' || kind === 'stopped' || kind === 'crashed') {
           const pathEvent = { type: kind === 'started' ? 'serverRunning' : 'serverStopped' };
           for (const p of layout.pathsOf.get(s.name) ?? []) direct.push(to(p, pathEvent));
           for (const v of layout.singlesOf.get(s.name) ?? []) direct.push(to(v, pathEvent));

@@ -101,6 +101,9 @@ export function groupAlphabet(topology: Topology, links: readonly MirrorLink[]):
     if (s.ups) for (const type of ['onBattery', 'mainsRestored', 'batteryLow'] as const) events.push({ type, server });
     if (s.autoRestartAttempts > 0) events.push({ type: 'autoRestartWindowElapsed', server });
   }
+  const features = new Set(topology.features ?? []);
+  if (features.has('backendPools'))
+    for (const s of topology.servers) events.push({ type: 'poolFail', server: s.name }, { type: 'poolRestore', server: s.name });
   if (topology.servers.length > 1) events.push({ type: 'siteCrash' });
   for (const v of topology.virtualDisks) {
     events.push({ type: 'write', vdisk: v.name }, { type: 'flush', vdisk: v.name });
@@ -110,5 +113,7 @@ export function groupAlphabet(topology: Topology, links: readonly MirrorLink[]):
     }
   }
   for (const l of links) events.push({ type: 'linkDown', servers: l.servers }, { type: 'linkUp', servers: l.servers });
+  if (features.has('hostConnections'))
+    for (const host of topology.hosts) events.push({ type: 'hostDisconnect', host }, { type: 'hostReconnect', host });
   return events.filter((e) => !excluded.has(e.type));
 }

@@ -37,7 +37,9 @@ export type ServerEvent =
   | { type: 'onBattery' }
   | { type: 'mainsRestored' }
   | { type: 'batteryLow' }
-  | { type: 'autoRestartWindowElapsed' };
+  | { type: 'autoRestartWindowElapsed' }
+  | { type: 'poolFail' }
+  | { type: 'poolRestore' };
 
 /** Notifications a server emits so that its ports, paths and virtual disks follow it. */
 export type ServerEmitted =
@@ -46,6 +48,10 @@ export type ServerEmitted =
   | { type: 'virtualizationStarted' }
   /** `crashed`: virtualization ended without a stop, the volatile cache is lost (SRV-11). */
   | { type: 'virtualizationStopped'; crashed: boolean }
+  /** SRV-14: the backend pool failed under running virtualization: the server's disks lost their storage. */
+  | { type: 'poolLost' }
+  /** SRV-14: the backend pool is back under running virtualization: the server's disks can be served again. */
+  | { type: 'poolBack' }
   | Refusal;
 
 const notPoweredOn = (what: string) => refuse('SRV_POWERED_OFF', `the server is powered off; ${what}`);
@@ -65,6 +71,8 @@ export const serverMachine = setup({
     resumesRunning: ({ context }) => context.resumeAs === 'running',
     hasUsedAutoRestarts: ({ context }) => context.autoRestartsUsed > 0,
     onBattery: stateIn('#server.ups.battery'),
+    running: stateIn('#server.power.on.running'),
+    poolUnavailable: stateIn('#server.pool.unavailable'),
   },
   actions: {
     refuse: emit((_, params: RefusalParams) => ({ type: 'refused' as const, ...params })),
@@ -76,6 +84,8 @@ export const serverMachine = setup({
     virtualizationStarted: emit({ type: 'virtualizationStarted' as const }),
     poweredOff: emit({ type: 'powerOff' as const }),
     poweredOn: emit({ type: 'powerOn' as const }),
+    poolLost: emit({ type: 'poolLost' as const }),
+    poolBack: emit({ type: 'poolBack' as const }),
     // SRV-6: pending cache settings take effect at the next start.
     applyPendingCache: assign(({ context }) => ({
       cacheApplied: context.cachePending ?? context.cacheApplied,
@@ -143,11 +153,14 @@ export const serverMachine = setup({
                 start: { actions: refuse('SRV_ALREADY_RUNNING', 'the server is already running') },
                 // SRV-8, SRV-9: restart stops cleanly, power-cycles the machine and restores
                 // the running state; the restart is a start, so pending cache settings apply.
-                restart: {
-                  target: 'running',
-                  reenter: true,
-                  actions: ['poweredOff', 'poweredOn', 'applyPendingCache'],
-                },
+                restart: [
+                  // SRV-14: it would not come back running without its storage.
+                  {
+                    guard: 'poolUnavailable',
+                    actions: refuse('SRV_POOL_UNAVAILABLE', 'the backend pool is unavailable; restore it first'),
+                  },
+                  { target: 'running', reenter: true, actions: ['poweredOff', 'poweredOn', 'applyPendingCache'] },
+                ],
                 // SRV-13: battery low stops the server gracefully.
                 batteryLow: [
                   { guard: 'onBattery', target: 'stopped', actions: assign({ resumeAs: 'stopped' }) },
@@ -158,10 +171,14 @@ export const serverMachine = setup({
             stopped: {
               on: {
                 // SRV-7: start resumes virtualization with the pending cache settings (SRV-6).
-                start: {
-                  target: 'running',
-                  actions: ['applyPendingCache', assign({ resumeAs: 'running' })],
-                },
+                start: [
+                  // SRV-14: virtualization does not start without the server's backing storage.
+                  {
+                    guard: 'poolUnavailable',
+                    actions: refuse('SRV_POOL_UNAVAILABLE', 'the backend pool is unavailable; restore it first'),
+                  },
+                  { target: 'running', actions: ['applyPendingCache', assign({ resumeAs: 'running' })] },
+                ],
                 // SRV-12
                 stop: { actions: refuse('SRV_ALREADY_STOPPED', 'the server is already stopped') },
                 // SRV-9: a stopped server restarts stopped.
@@ -176,6 +193,8 @@ export const serverMachine = setup({
           exit: 'poweredOn',
           on: {
             powerOn: [
+              // SRV-14: without its backing storage the server comes up stopped, and stays so until started.
+              { guard: 'poolUnavailable', target: 'on.stopped', actions: assign({ cleanShutdown: false, resumeAs: 'stopped' }) },
               // SRV-9 (clean shutdown of a running server) or SRV-10 (automatic restart).
               {
                 guard: 'resumesRunning',
@@ -199,6 +218,25 @@ export const serverMachine = setup({
             crash: { actions: notPoweredOn('nothing to crash') },
             setCache: { actions: notPoweredOn('change cache settings after power-on') },
             batteryLow: { actions: refuse('SRV_NOT_RUNNING', 'the server is not running; nothing to stop') },
+          },
+        },
+      },
+    },
+    // SRV-14: the backend pool (the server's backing storage) is available or not, whatever the
+    // server's power; running virtualization loses or regains its disks with it.
+    pool: {
+      initial: 'available',
+      states: {
+        available: {
+          on: {
+            poolFail: [{ guard: 'running', target: 'unavailable', actions: 'poolLost' }, { target: 'unavailable' }],
+            poolRestore: { actions: refuse('POOL_ALREADY_AVAILABLE', 'the backend pool is available') },
+          },
+        },
+        unavailable: {
+          on: {
+            poolRestore: [{ guard: 'running', target: 'available', actions: 'poolBack' }, { target: 'available' }],
+            poolFail: { actions: refuse('POOL_ALREADY_UNAVAILABLE', 'the backend pool is already unavailable') },
           },
         },
       },

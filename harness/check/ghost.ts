@@ -8,14 +8,19 @@
 //   - a crash (power lost without a shutdown) loses the server's volatile cache (SRV-11); a stop,
 //     shutdown, restart or battery-low stop flushes it first (SRV-3, SRV-8, SRV-13);
 //   - forcing a copy online (MIR-11) makes it the truth by decree, and every other copy behind it;
-//   - a recovery completes only for copies that run connected to a copy that is truly current.
+//   - a recovery completes only for copies that run connected to a copy that is truly current;
+//   - a server's backend pool failing under running virtualization takes its copies down as a
+//     crash does (the writes on their way to it are lost); its return brings them back (SRV-14).
+// A copy counts as running while its server runs and its pool is available: the record keeps the
+// pools' state itself, from the pool events.
 // What the record reads from the status: which servers run (the server lifecycle, checked by its
 // own properties), which mirror links are up (a fact of the world), and where hosts send writes
 // (active paths). It never reads a copy's data status, the disk's status or its host access: the
 // properties compare those labels with this record.
 //
 // The record is a small integer so that the explorer keeps it in the explored state: per
-// mirrored disk 9 bits (two copies of 4, then the access gate), per server 2 bits.
+// mirrored disk 9 bits (two copies of 4, then the access gate), per server 2 bits, and with the
+// backendPools feature one more per server.
 
 import type { GroupModel, GroupState } from '../../models/group.js';
 import { pathStatus, serverStatus } from '../../models/status.js';
@@ -56,6 +61,8 @@ export interface GhostServer {
   cleanOff: boolean;
   /** It was running when it was last shut down gracefully: power-on starts it again (SRV-9). */
   runningAtShutdown: boolean;
+  /** Its backend pool is unavailable (SRV-14; always false without the backendPools feature). */
+  poolDown: boolean;
 }
 
 /** The decoded record. */
@@ -79,6 +86,10 @@ export const ghostEvents: ReadonlySet<GroupEvent['type']> = new Set([
   'forceMirrorRecovery',
   'linkUp',
   'linkDown',
+  'hostDisconnect',
+  'hostReconnect',
+  'poolFail',
+  'poolRestore',
 ]);
 
 const DISK_BITS = 9;
@@ -97,6 +108,12 @@ export function takesHostIo(s: GroupStatus, vdisk: string, server: string): bool
   return s.paths.some((p) => p.server === server && p.online && activeAlua(p.alua[vdisk]));
 }
 
+/** A world (see worldReader) with the pools' state the record keeps. */
+interface World {
+  w: number;
+  poolDown: boolean[];
+}
+
 /** The ghost of one topology: encoding, decoding and the update rules. */
 export class Ghost {
   private readonly mirrors: Array<{ name: string; copies: [string, string] }>;
@@ -105,6 +122,8 @@ export class Ghost {
   private readonly layout: Array<{ servers: [number, number]; link: number; io: [number, number] }>;
   private readonly reader: (state: GroupState) => number;
   private readonly memo = new Map<string, number>();
+  /** The record keeps each server's pool state (feature backendPools). */
+  private readonly pools: boolean;
   /** Encoded record of the initial state: every copy current, every server running, hosts writing (caches may hold acknowledged writes). */
   readonly initial: number;
 
@@ -120,7 +139,8 @@ export class Ghost {
       io: [2 * S + model.links.length + 2 * k, 2 * S + model.links.length + 2 * k + 1],
     }));
     this.reader = worldReader(model, this.mirrors);
-    const bits = this.mirrors.length * DISK_BITS + this.serverNames.length * 2;
+    this.pools = topology.features?.includes('backendPools') ?? false;
+    const bits = this.mirrors.length * DISK_BITS + this.serverNames.length * (this.pools ? 3 : 2);
     this.initial = bits > 32 ? 0 : this.initialRecord();
     if (bits > 32) {
       throw new Error(
@@ -154,6 +174,7 @@ export class Ghost {
       name,
       cleanOff: ((g >>> (base + 2 * j)) & 1) === 1,
       runningAtShutdown: ((g >>> (base + 2 * j + 1)) & 1) === 1,
+      poolDown: this.pools && ((g >>> (base + 2 * this.serverNames.length + j)) & 1) === 1,
     }));
     return { disks, servers };
   }
@@ -170,6 +191,7 @@ export class Ghost {
     const base = this.mirrors.length * DISK_BITS;
     v.servers.forEach((s, j) => {
       g |= ((s.cleanOff ? 1 : 0) | (s.runningAtShutdown ? 2 : 0)) << (base + 2 * j);
+      if (s.poolDown) g |= 1 << (base + 2 * v.servers.length + j);
     });
     return g >>> 0;
   }
@@ -191,6 +213,13 @@ export class Ghost {
 
   private compute(g: number, event: GroupEvent, before: number, after: number): number {
     const v = this.decode(g);
+    // SRV-14: pools before and after the event.
+    const poolsBefore = v.servers.map((s) => s.poolDown);
+    if (event.type === 'poolFail' || event.type === 'poolRestore') {
+      const s = v.servers.find((x) => x.name === event.server);
+      if (s) s.poolDown = event.type === 'poolFail';
+    }
+    const poolsAfter = v.servers.map((s) => s.poolDown);
     v.servers.forEach((s, j) => {
       const on = (w: number) => bit(w, 2 * j);
       if (on(before) && !on(after)) {
@@ -203,30 +232,36 @@ export class Ghost {
       }
     });
     v.disks.forEach((d, k) => {
-      const at = this.at(k, before, after);
+      const at = this.at(k, before, after, poolsBefore, poolsAfter);
       this.diskNext(d, event, at);
-      const { running, linked, io } = at;
+      const { running, linked, io, after: now } = at;
       // A running copy that hosts can reach, directly or through the mirror link, may hold
       // acknowledged writes in its cache from now on (what a system knows without tracking writes).
       d.copies.forEach((c, i) => {
-        if (!running(after, i)) return;
-        if (d.copies.some((_, o) => io(after, o) && (o === i || linked(after)))) c.dirty = true;
+        if (!running(now, i)) return;
+        if (d.copies.some((_, o) => io(now, o) && (o === i || linked(now)))) c.dirty = true;
       });
       // A copy that already needs a full copy cannot fall further behind: forget its cache so that states do not split.
-      for (const c of d.copies) if (c.behind === Behind.Full || !running(after, d.copies.indexOf(c))) c.dirty = false;
+      for (const c of d.copies) if (c.behind === Behind.Full || !running(now, d.copies.indexOf(c))) c.dirty = false;
     });
     return this.encode(v);
   }
 
-  /** World readers for mirror `k`: by copy index. */
-  private at(k: number, before: number, after: number) {
+  /**
+   * World readers for mirror `k`, by copy index, on the world before or after the event (each with
+   * the pools' state then). A copy runs while its server runs and its pool is available.
+   */
+  private at(k: number, before: number, after: number, poolsBefore: boolean[], poolsAfter: boolean[]) {
     const l = this.layout[k]!;
     return {
-      before,
-      after,
-      running: (w: number, i: number) => bit(w, 2 * l.servers[i as 0 | 1] + 1),
-      linked: (w: number) => bit(w, l.link),
-      io: (w: number, i: number) => bit(w, l.io[i as 0 | 1]),
+      before: { w: before, poolDown: poolsBefore },
+      after: { w: after, poolDown: poolsAfter },
+      running: (x: World, i: number) => {
+        const server = l.servers[i as 0 | 1];
+        return bit(x.w, 2 * server + 1) && !x.poolDown[server];
+      },
+      linked: (x: World) => bit(x.w, l.link),
+      io: (x: World, i: number) => bit(x.w, l.io[i as 0 | 1]),
     };
   }
 
@@ -248,6 +283,9 @@ export class Ghost {
       for (const c of d.copies) {
         c.behind = c.server === event.copy ? Behind.None : Behind.Full;
         c.lost = false;
+        // What the forced copy's cache holds is now the truth, whatever hosts did before: count
+        // it as written to, as a copy recovered is (MIR-11).
+        if (c.server === event.copy) c.dirty = true;
       }
       d.gate = false;
       return;
@@ -257,12 +295,17 @@ export class Ghost {
       const source = d.copies.find((c) => c.behind === Behind.None && !c.lost && running(before, ix(c)));
       if (!source) return;
       for (const c of d.copies) {
-        if (c !== source && c.behind !== Behind.None && running(before, ix(c)) && linked(before)) c.behind = Behind.None;
+        if (c !== source && c.behind !== Behind.None && running(before, ix(c)) && linked(before)) {
+          c.behind = Behind.None;
+          // The recovery wrote through its cache: a crash may lose what it has not destaged (SRV-11).
+          c.dirty = true;
+        }
       }
       return;
     }
     // Servers going down: a restart goes down and comes back in one step.
-    const crash = event.type === 'crash' || event.type === 'siteCrash';
+    // A pool failing under running virtualization loses the writes on their way to it, as a crash does (SRV-14).
+    const crash = event.type === 'crash' || event.type === 'siteCrash' || event.type === 'poolFail';
     const wentDown = (c: GhostCopy) =>
       running(before, ix(c)) && (!running(after, ix(c)) || (event.type === 'restart' && event.server === c.server));
     const going = d.copies.filter(wentDown);
@@ -270,7 +313,11 @@ export class Ghost {
       if (crash) {
         // Decide from the state before the crash: copies crashing together do not cover each other.
         const was = d.copies.map((c) => ({ behind: c.behind, lost: c.lost, dirty: c.dirty }));
-        const holder = d.copies.findIndex((o, i) => !going.includes(o) && was[i]!.behind === Behind.None && !was[i]!.lost);
+        // A copy holds every acknowledged write after the crash if it was current and either stays
+        // up or had nothing in its cache to lose (no host could write to it since its server started).
+        const holder = d.copies.findIndex(
+          (o, i) => (!going.includes(o) || !was[i]!.dirty) && was[i]!.behind === Behind.None && !was[i]!.lost,
+        );
         for (const c of going) {
           const i = d.copies.indexOf(c);
           if (!was[i]!.dirty) {
