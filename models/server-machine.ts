@@ -1,4 +1,4 @@
-import { assign, emit, setup, stateIn } from 'xstate';
+import { and, assign, emit, enqueueActions, setup, stateIn } from 'xstate';
 import { refuse, type Refusal, type RefusalParams } from './refusal.js';
 import type { CacheMode } from './types.js';
 
@@ -18,6 +18,8 @@ export interface ServerContext {
   cacheApplied: CacheMode;
   /** Cache mode that applies at the next start, or null (SRV-6). */
   cachePending: CacheMode | null;
+  /** Cache mode in use now: write-through while on battery, the applied mode on mains (SRV-13). */
+  cacheEffective: CacheMode;
 }
 
 export interface ServerInput {
@@ -39,7 +41,9 @@ export type ServerEvent =
   | { type: 'batteryLow' }
   | { type: 'autoRestartWindowElapsed' }
   | { type: 'poolFail' }
-  | { type: 'poolRestore' };
+  | { type: 'poolRestore' }
+  /** Raised by the machine itself when a start applied the cache settings. */
+  | { type: 'cacheApplied' };
 
 /** Notifications a server emits so that its ports, paths and virtual disks follow it. */
 export type ServerEmitted =
@@ -68,11 +72,12 @@ export const serverMachine = setup({
     emitted: {} as ServerEmitted,
   },
   guards: {
-    resumesRunning: ({ context }) => context.resumeAs === 'running',
+    // SRV-9, SRV-10: power-on resumes running; SRV-14: only with the server's backing storage.
+    resumesRunning: and([({ context }) => context.resumeAs === 'running', stateIn('#server.pool.available')]),
     hasUsedAutoRestarts: ({ context }) => context.autoRestartsUsed > 0,
     onBattery: stateIn('#server.ups.battery'),
     running: stateIn('#server.power.on.running'),
-    poolUnavailable: stateIn('#server.pool.unavailable'),
+    poolAvailable: stateIn('#server.pool.available'),
   },
   actions: {
     refuse: emit((_, params: RefusalParams) => ({ type: 'refused' as const, ...params })),
@@ -86,11 +91,15 @@ export const serverMachine = setup({
     poweredOn: emit({ type: 'powerOn' as const }),
     poolLost: emit({ type: 'poolLost' as const }),
     poolBack: emit({ type: 'poolBack' as const }),
-    // SRV-6: pending cache settings take effect at the next start.
-    applyPendingCache: assign(({ context }) => ({
-      cacheApplied: context.cachePending ?? context.cacheApplied,
-      cachePending: null,
-    })),
+    // SRV-6: pending cache settings take effect at the next start (the UPS region then decides
+    // whether they are used now, SRV-13).
+    applyPendingCache: enqueueActions(({ enqueue, context }) => {
+      enqueue.assign({ cacheApplied: context.cachePending ?? context.cacheApplied, cachePending: null });
+      enqueue.raise({ type: 'cacheApplied' });
+    }),
+    // SRV-13: on battery the cache runs write-through; on mains, as applied.
+    writeThroughOnBattery: assign({ cacheEffective: 'writeThrough' }),
+    cacheAsApplied: assign(({ context }) => ({ cacheEffective: context.cacheApplied })),
   },
 }).createMachine({
   id: 'server',
@@ -103,6 +112,7 @@ export const serverMachine = setup({
     cleanShutdown: false,
     cacheApplied: 'writeBack',
     cachePending: null,
+    cacheEffective: 'writeBack',
   }),
   states: {
     power: {
@@ -154,12 +164,9 @@ export const serverMachine = setup({
                 // SRV-8, SRV-9: restart stops cleanly, power-cycles the machine and restores
                 // the running state; the restart is a start, so pending cache settings apply.
                 restart: [
+                  { guard: 'poolAvailable', target: 'running', reenter: true, actions: ['poweredOff', 'poweredOn', 'applyPendingCache'] },
                   // SRV-14: it would not come back running without its storage.
-                  {
-                    guard: 'poolUnavailable',
-                    actions: refuse('SRV_POOL_UNAVAILABLE', 'the backend pool is unavailable; restore it first'),
-                  },
-                  { target: 'running', reenter: true, actions: ['poweredOff', 'poweredOn', 'applyPendingCache'] },
+                  { actions: refuse('SRV_POOL_UNAVAILABLE', 'the backend pool is unavailable; restore it first') },
                 ],
                 // SRV-13: battery low stops the server gracefully.
                 batteryLow: [
@@ -172,12 +179,9 @@ export const serverMachine = setup({
               on: {
                 // SRV-7: start resumes virtualization with the pending cache settings (SRV-6).
                 start: [
+                  { guard: 'poolAvailable', target: 'running', actions: ['applyPendingCache', assign({ resumeAs: 'running' })] },
                   // SRV-14: virtualization does not start without the server's backing storage.
-                  {
-                    guard: 'poolUnavailable',
-                    actions: refuse('SRV_POOL_UNAVAILABLE', 'the backend pool is unavailable; restore it first'),
-                  },
-                  { target: 'running', actions: ['applyPendingCache', assign({ resumeAs: 'running' })] },
+                  { actions: refuse('SRV_POOL_UNAVAILABLE', 'the backend pool is unavailable; restore it first') },
                 ],
                 // SRV-12
                 stop: { actions: refuse('SRV_ALREADY_STOPPED', 'the server is already stopped') },
@@ -193,9 +197,8 @@ export const serverMachine = setup({
           exit: 'poweredOn',
           on: {
             powerOn: [
-              // SRV-14: without its backing storage the server comes up stopped, and stays so until started.
-              { guard: 'poolUnavailable', target: 'on.stopped', actions: assign({ cleanShutdown: false, resumeAs: 'stopped' }) },
-              // SRV-9 (clean shutdown of a running server) or SRV-10 (automatic restart).
+              // SRV-9 (clean shutdown of a running server) or SRV-10 (automatic restart), with the
+              // server's backing storage available (SRV-14).
               {
                 guard: 'resumesRunning',
                 target: 'on.running',
@@ -207,8 +210,9 @@ export const serverMachine = setup({
                   })),
                 ],
               },
-              // SRV-9 (was stopped) and SRV-10 (unexpected restart: comes up stopped).
-              { target: 'on.stopped', actions: assign({ cleanShutdown: false }) },
+              // SRV-9 (was stopped), SRV-10 (unexpected restart: comes up stopped) and SRV-14 (no
+              // backing storage: comes up stopped, and stays so until started).
+              { target: 'on.stopped', actions: assign({ cleanShutdown: false, resumeAs: 'stopped' }) },
             ],
             // SRV-12: commands that need a powered-on server are refused.
             stop: { actions: notPoweredOn('power it on first') },
@@ -246,12 +250,15 @@ export const serverMachine = setup({
       initial: 'mains',
       states: {
         mains: {
+          entry: 'cacheAsApplied',
           on: {
+            cacheApplied: { actions: 'cacheAsApplied' },
             onBattery: { target: 'battery' },
             mainsRestored: { actions: refuse('UPS_ON_MAINS', 'the UPS is already on mains power') },
           },
         },
         battery: {
+          entry: 'writeThroughOnBattery',
           on: {
             mainsRestored: { target: 'mains' },
             onBattery: { actions: refuse('UPS_ON_BATTERY', 'the UPS is already on battery') },

@@ -34,12 +34,13 @@ export function serverStatus(s: AnyMachineSnapshot, fields: StatusFields = {}): 
     name: ctx.name,
     power: on ? 'on' : 'off',
     state,
-    seenAs: state === 'running' ? 'Running' : on ? 'Stopped' : ctx.cleanShutdown ? 'Unavailable' : 'Failed',
+    // The clean-shutdown record (written by a shutdown, cleared at power-on) tells Unavailable from Failed.
+    seenAs: state === 'running' ? 'Running' : ctx.cleanShutdown ? 'Unavailable' : on ? 'Stopped' : 'Failed',
     ups: value.ups,
     cache: {
       applied: ctx.cacheApplied,
       pending: ctx.cachePending,
-      effective: value.ups === 'battery' ? 'writeThrough' : ctx.cacheApplied, // SRV-13
+      effective: ctx.cacheEffective, // SRV-13
     },
     autoRestartsUsed: ctx.autoRestartsUsed,
     ...(fields.pool ? { pool: value.pool } : {}),
