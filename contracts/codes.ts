@@ -8,6 +8,7 @@
 //     SRV_    server lifecycle (SRV-12)          VD_     virtual disks (VD-1, DS-7)
 //     MIR_    mirrored virtual disks (MIR-*)     LINK_   the mirror link switch (MIR-13)
 //     UPS_    UPS events (SRV-13)                GROUP_  names that are not in the group
+//     HOST_   host connection events (PTH-1)     POOL_   backend pool events (SRV-14)
 //   errors of a request or an operation (never compared with the model):
 //     USAGE_  a command line that cannot run as given (exit code 2)
 //     API_    a bad request to a management or supervisor API
@@ -59,6 +60,15 @@ export const codes = {
   UPS_ON_MAINS: refusal('mains-restored or battery-low while the UPS is on mains power'),
   UPS_ON_BATTERY: refusal('on-battery while the UPS is already on battery'),
   UPS_NONE: refusal('a UPS event for a server that has no UPS in the group configuration'),
+
+  // Host connection events (PTH-1).
+  HOST_ALREADY_CONNECTED: refusal('reconnect of a host that is connected'),
+  HOST_ALREADY_DISCONNECTED: refusal('disconnect of a host that is already disconnected'),
+  VD_NO_HOST_CONNECTED: refusal('host I/O reported while no host is connected to the group: no host can have sent it'),
+
+  // Backend pool events (SRV-14).
+  POOL_ALREADY_AVAILABLE: refusal('restore of a backend pool that is available'),
+  POOL_ALREADY_UNAVAILABLE: refusal('failure of a backend pool that is already unavailable'),
 
   // Names.
   GROUP_UNKNOWN_NAME: refusal('a server, virtual disk, copy or mirror link that is not in the group'),

@@ -99,6 +99,12 @@ export const ServerStatusSchema = Type.Object(
     ups: Lit(['mains', 'battery'] as const, 'UPS power source; mains for servers without a UPS'),
     cache: CacheStatusSchema,
     autoRestartsUsed: Type.Integer({ minimum: 0, description: 'automatic restarts used in the current window (SRV-10)' }),
+    pool: Type.Optional(
+      Lit(
+        ['available', 'unavailable'] as const,
+        'its backend pool (backing storage), reported by systems that model its failure (SRV-14); absent otherwise',
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -124,6 +130,11 @@ export const PathStatusSchema = Type.Object(
     server: Name,
     port: Type.String({ minLength: 1, description: 'front-end port name on that server' }),
     online: Type.Boolean({ description: 'online (PTH-1)' }),
+    hostConnected: Type.Optional(
+      Type.Boolean({
+        description: 'its host is connected to the group (PTH-1), reported by systems that model host disconnects; absent otherwise',
+      }),
+    ),
     alua: Type.Record(Type.String(), AluaSchema, {
       description: 'ALUA state per virtual disk the server holds (PTH-3); unavailable while offline',
     }),
@@ -151,6 +162,21 @@ export const VirtualDiskStatusSchema = Type.Object(
     status: VirtualDiskStateSchema,
     hostAccess: HostAccessSchema,
     copies: Type.Array(CopyStatusSchema, { minItems: 1, description: 'its copies, preferred first' }),
+    forced: Type.Optional(
+      Type.Object(
+        {
+          copy: Type.Union([Name], { description: 'the server of the copy an operator forced online' }),
+          discarded: Type.Boolean({
+            description: 'the other copy held, or may have held, acknowledged writes the forced copy lacks: they were given up',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'MIR-11: the last forced decision, until the copies are in sync again; reported by systems that keep the record, absent otherwise',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

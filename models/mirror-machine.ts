@@ -25,6 +25,21 @@ export interface CopyContext {
    * another copy holds, and its change log may not cover them.
    */
   lostCache: boolean;
+  /**
+   * Hosts had access to the disk while this newest copy's server ran, since it last started (or
+   * since the copy last became the newest): its volatile cache may hold acknowledged writes, so
+   * a crash may lose some (SRV-11). Kept for newest copies only; a stale copy that becomes the
+   * newest again (recovery, force) counts as written.
+   */
+  hostsWrote: boolean;
+}
+
+/** MIR-11: the last forced decision, as the disk reports it (feature `forceRecord`). */
+export interface ForcedDecision {
+  /** Server of the copy an operator forced online. */
+  copy: string;
+  /** The other copy held, or may have held, acknowledged writes the forced copy lacks: they were given up. */
+  discarded: boolean;
 }
 
 export interface MirrorContext {
@@ -33,12 +48,20 @@ export interface MirrorContext {
   copies: CopyContext[];
   /** The mirror link between the copies' servers is up (MIR-13). */
   linkUp: boolean;
+  /** Some host is connected to the group (PTH-1); hosts can write only then. */
+  hostsAttached: boolean;
+  /** The disk keeps a record of forced decisions (feature `forceRecord`). */
+  recordsForce: boolean;
+  /** MIR-11: the last forced decision, until the copies are in sync again; null when none. */
+  forced: ForcedDecision | null;
 }
 
 export interface MirrorInput {
   name: string;
   /** Servers of the copies, preferred first. */
   copies: [string, string];
+  /** Keep a record of forced decisions (feature `forceRecord`; default false). */
+  recordForce?: boolean;
 }
 
 /** One server going down: gracefully (stop, shutdown) or by a crash. */
@@ -57,7 +80,27 @@ export type MirrorEvent =
   | { type: 'write' }
   | { type: 'flush' }
   | { type: 'recoveryComplete' }
-  | { type: 'forceMirrorRecovery'; copy: string };
+  | { type: 'forceMirrorRecovery'; copy: string }
+  /** Some host is connected again after none was (PTH-1). */
+  | { type: 'hostsAttached' }
+  /** The last connected host disconnected (PTH-1). */
+  | { type: 'hostsDetached' }
+  /** SRV-14: a copy's backend pool failed under running virtualization: the copy is lost as in a crash. */
+  | { type: 'poolLost'; server: string }
+  /** SRV-14: a copy's backend pool is back under running virtualization: the copy comes up. */
+  | { type: 'poolBack'; server: string };
+
+/** The copies an event takes down: a stop or crash, or a pool failure (writes on their way to it are lost, as in a crash). */
+function downsOf(event: MirrorEvent): readonly CopyDown[] {
+  if (event.type === 'copiesDown') return event.copies;
+  if (event.type === 'poolLost') return [{ server: event.server, crashed: true }];
+  return [];
+}
+
+/** The server whose copy an event brings up: its virtualization started, or its pool came back. */
+function upOf(event: MirrorEvent): string | null {
+  return event.type === 'copyUp' || event.type === 'poolBack' ? event.server : null;
+}
 
 type Ctx = MirrorContext;
 
@@ -110,14 +153,17 @@ function mapCopies(ctx: Ctx, f: (c: CopyContext) => Partial<CopyContext>): Pick<
  */
 function copiesDown(ctx: Ctx, downs: readonly CopyDown[], inService: boolean): Pick<Ctx, 'copies'> {
   const going = new Set(downs.map((d) => d.server));
-  const survivorServes = inService && ctx.linkUp && ctx.copies.some((o) => !going.has(o.server) && serving(o));
+  // While the link is down only one copy serves (MIR-13), unless no host was connected to write.
+  const survivorServes = inService && ctx.copies.some((o) => !going.has(o.server) && serving(o));
   return mapCopies(ctx, (c) => {
     const down = downs.find((d) => d.server === c.server);
     if (!down || !c.up) return {};
-    if (!down.crashed) return { up: false };
-    if (c.data !== 'current' || survivorServes) return { up: false, data: 'staleFull' };
-    // Only a copy that served hosts can have lost acknowledged writes with its cache.
-    return { up: false, lostCache: c.lostCache || inService };
+    // A newest copy no host wrote to since its server started holds nothing in its cache to lose.
+    if (!down.crashed || (c.data === 'current' && !c.hostsWrote)) return { up: false, hostsWrote: false };
+    if (c.data !== 'current' || survivorServes) return { up: false, data: 'staleFull', hostsWrote: false };
+    // Only a copy that hosts could write to since its server started can have lost acknowledged
+    // writes with its cache (MIR-11: with no writes in flight, the copies stay equal).
+    return { up: false, lostCache: c.lostCache || c.hostsWrote, hostsWrote: false };
   });
 }
 
@@ -130,7 +176,7 @@ function decide(ctx: Ctx): Pick<Ctx, 'copies'> {
   const current = ctx.copies.filter((c) => c.data === 'current');
   const clean = current.filter((c) => !c.lostCache);
   if (current.length > 1 && clean.length > 0) {
-    return mapCopies(ctx, (c) => (c.lostCache ? { data: 'staleFull', lostCache: false } : {}));
+    return mapCopies(ctx, (c) => (c.lostCache ? { data: 'staleFull', lostCache: false, hostsWrote: false } : {}));
   }
   const sourceLost = current.some((c) => c.lostCache);
   return mapCopies(ctx, (c) => (c.data === 'current' ? { lostCache: false } : sourceLost ? { data: 'staleFull' } : {}));
@@ -151,22 +197,52 @@ function write(ctx: Ctx): Pick<Ctx, 'copies'> {
  * serving copy logs from now on and gets log recovery when the link returns.
  */
 function rejoin(ctx: Ctx, server: string): Pick<Ctx, 'copies'> {
-  const cutOff = !ctx.linkUp && ctx.copies.some((o) => o.server !== server && serving(o));
+  // With no host connected nothing is written on the other side: the copy stays as new as it was
+  // until hosts return (hostsAttached).
+  const cutOff = ctx.hostsAttached && !ctx.linkUp && ctx.copies.some((o) => o.server !== server && serving(o));
   return mapCopies(ctx, (c) => (c.server !== server ? {} : cutOff && c.data === 'current' ? { up: true, data: 'staleLog' } : { up: true }));
 }
 
-/** MIR-13: the link failed between two serving copies: the preferred copy keeps host access. */
+/**
+ * MIR-13: the link failed between two serving copies: the preferred copy keeps host access, and
+ * the other falls behind by what hosts write from now on. With no host connected nothing is
+ * written: the copies stay equal until a host connects again (hostsAttached).
+ */
 function linkDown(ctx: Ctx): Partial<Ctx> {
-  const [preferred, ...others] = ctx.copies;
-  if (preferred && serving(preferred)) {
-    return { linkUp: false, ...mapCopies(ctx, (c) => (others.includes(c) && serving(c) ? { data: 'staleLog' } : {})) };
-  }
-  return { linkUp: false };
+  return { linkUp: false, ...partition(ctx) };
 }
 
-/** MIR-11: the named copy comes online as the newest; every other copy gets full recovery from it. */
-function force(ctx: Ctx, server: string): Pick<Ctx, 'copies'> {
-  return mapCopies(ctx, (c) => (c.server === server ? { data: 'current', lostCache: false } : { data: 'staleFull', lostCache: false }));
+/** MIR-13: while the link is down and hosts can write, only the preferred serving copy keeps serving. */
+function partition(ctx: Ctx): Partial<Ctx> {
+  const [preferred, ...others] = ctx.copies;
+  if (ctx.hostsAttached && preferred && serving(preferred)) {
+    return mapCopies(ctx, (c) => (others.includes(c) && serving(c) ? { data: 'staleLog', hostsWrote: false } : {}));
+  }
+  return {};
+}
+
+/**
+ * MIR-11: the named copy comes online as the newest; every other copy gets full recovery from it.
+ * With `recordsForce`, the decision is kept: which copy, and whether another copy held (or may
+ * have held, after both lost their caches) acknowledged writes the forced copy lacks.
+ */
+function force(ctx: Ctx, server: string): Pick<Ctx, 'copies' | 'forced'> {
+  const forced = ctx.copies.find((c) => c.server === server);
+  const discarded =
+    !!forced && ctx.copies.some((o) => o !== forced && o.data === 'current' && (forced.data !== 'current' || forced.lostCache));
+  return {
+    ...mapCopies(ctx, (c) =>
+      c.server === server
+        ? { data: 'current', lostCache: false, hostsWrote: true }
+        : { data: 'staleFull', lostCache: false, hostsWrote: false },
+    ),
+    forced: ctx.recordsForce ? { copy: server, discarded } : null,
+  };
+}
+
+/** Newest copies that run while hosts have access and are not yet marked as written to. */
+function unmarkedWrites(ctx: Ctx): boolean {
+  return ctx.hostsAttached && ctx.copies.some((c) => serving(c) && !c.hostsWrote);
 }
 
 /** What a copy's server offers hosts for this disk, before the path's own state (PTH-3, MIR-13). */
@@ -220,28 +296,40 @@ export const mirrorMachine = setup({
     forcedCopyUp: ({ context, event }) =>
       event.type === 'forceMirrorRecovery' && context.copies.some((c) => c.server === event.copy && c.up),
     linkIsUp: ({ context }) => context.linkUp,
+    unmarkedWrites: ({ context }) => unmarkedWrites(context),
   },
   actions: {
     refuse: emit((_, params: RefusalParams) => ({ type: 'refused' as const, ...params })),
     copyUp: assign(({ context, event }) =>
-      event.type === 'copyUp' ? mapCopies(context, (c) => (c.server === event.server ? { up: true } : {})) : {},
+      upOf(event) !== null ? mapCopies(context, (c) => (c.server === upOf(event) ? { up: true } : {})) : {},
     ),
-    rejoin: assign(({ context, event }) => (event.type === 'copyUp' ? rejoin(context, event.server) : {})),
+    rejoin: assign(({ context, event }) => {
+      const server = upOf(event);
+      return server !== null ? rejoin(context, server) : {};
+    }),
     linkUp: assign({ linkUp: true }),
     decide: assign(({ context }) => decide(context)),
     // MIR-2, MIR-6 while hosts have access; MIR-8, MIR-9 otherwise.
-    copiesDownServing: assign(({ context, event }) => (event.type === 'copiesDown' ? copiesDown(context, event.copies, true) : {})),
-    copiesDownAway: assign(({ context, event }) => (event.type === 'copiesDown' ? copiesDown(context, event.copies, false) : {})),
+    copiesDownServing: assign(({ context, event }) => copiesDown(context, downsOf(event), true)),
+    copiesDownAway: assign(({ context, event }) => copiesDown(context, downsOf(event), false)),
     write: assign(({ context }) => write(context)),
     linkDown: assign(({ context }) => linkDown(context)),
+    hostsAttachedServing: assign(({ context }) => {
+      const attached = { ...context, hostsAttached: true };
+      return context.linkUp ? attached : { ...attached, ...partition(attached) };
+    }),
     force: assign(({ context, event }) => (event.type === 'forceMirrorRecovery' ? force(context, event.copy) : {})),
+    markHostWrites: assign(({ context }) => mapCopies(context, (c) => (serving(c) ? { hostsWrote: true } : {}))),
   },
 }).createMachine({
   id: 'mirror',
   context: ({ input }) => ({
     name: input.name,
-    copies: input.copies.map((server) => ({ server, up: true, data: 'current' as const, lostCache: false })),
+    copies: input.copies.map((server) => ({ server, up: true, data: 'current' as const, lostCache: false, hostsWrote: true })),
     linkUp: true,
+    hostsAttached: true,
+    recordsForce: input.recordForce ?? false,
+    forced: null,
   }),
   initial: 'serving',
   on: {
@@ -252,6 +340,12 @@ export const mirrorMachine = setup({
       { actions: refuse('LINK_ALREADY_DOWN', 'the mirror link is already down') },
     ],
     copiesDown: { actions: 'copiesDownAway' },
+    // SRV-14: the copy's backend pool failed or came back under running virtualization.
+    poolLost: { actions: 'copiesDownAway' },
+    poolBack: { actions: 'copyUp' },
+    // PTH-1: whether any host can write at all.
+    hostsAttached: { actions: assign({ hostsAttached: true }) },
+    hostsDetached: { actions: assign({ hostsAttached: false }) },
     forceMirrorRecovery: [
       // MIR-11: forcing needs the named copy's server running.
       { guard: 'forcedCopyUp', target: '.serving', actions: 'force' },
@@ -265,13 +359,22 @@ export const mirrorMachine = setup({
     // Hosts have access through at least one newest copy whose server runs (MIR-2).
     serving: {
       initial: 'inSync',
-      // MIR-9: the last newest copy's server went down: state unknown, host access disabled.
-      always: { guard: 'noAccess', target: 'awaitingServers' },
+      always: [
+        // MIR-9: the last newest copy's server went down: state unknown, host access disabled.
+        { guard: 'noAccess', target: 'awaitingServers' },
+        // MIR-11: hosts may write to the copies that serve; their caches may hold acknowledged writes.
+        { guard: 'unmarkedWrites', actions: 'markHostWrites' },
+      ],
       on: {
         // MIR-7: failback: the copy rejoins, recovery starts if it fell behind.
         copyUp: { actions: 'rejoin' },
         // MIR-2, MIR-6: a server went down; the other copy keeps hosts going.
         copiesDown: { actions: 'copiesDownServing' },
+        // SRV-14, MIR-6: a pool failure loses the copy as a crash does; its return is a failback (MIR-7).
+        poolLost: { actions: 'copiesDownServing' },
+        poolBack: { actions: 'rejoin' },
+        // MIR-13: hosts are back while the link is down: only the preferred copy keeps serving.
+        hostsAttached: { actions: 'hostsAttachedServing' },
         // MIR-13: no split brain, the preferred copy keeps host access.
         linkDown: [{ guard: 'linkIsUp', actions: 'linkDown' }, { actions: refuse('LINK_ALREADY_DOWN', 'the mirror link is already down') }],
         // MIR-1, MIR-3, MIR-5
@@ -299,7 +402,11 @@ export const mirrorMachine = setup({
           ],
           on: {
             recoveryComplete: {
-              actions: assign(({ context }) => mapCopies(context, (c) => (recovering(context, c) ? { data: 'current' } : {}))),
+              // Once every copy is current again, a forced decision is history (MIR-11).
+              actions: assign(({ context }) => {
+                const recovered = mapCopies(context, (c) => (recovering(context, c) ? { data: 'current', hostsWrote: true } : {}));
+                return recovered.copies.every((c) => c.data === 'current') ? { ...recovered, forced: null } : recovered;
+              }),
             },
           },
         },

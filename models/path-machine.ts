@@ -1,4 +1,5 @@
-import { assign, setup } from 'xstate';
+import { assign, emit, setup } from 'xstate';
+import { refuse, type Refusal, type RefusalParams } from './refusal.js';
 import type { Alua } from './types.js';
 
 export interface PathInput {
@@ -44,10 +45,15 @@ export const pathMachine = setup({
     context: {} as PathContext,
     events: {} as PathEvent,
     input: {} as PathInput,
+    emitted: {} as Refusal,
   },
   guards: {
     allUp: ({ context }) => allUp(context),
     notAllUp: ({ context }) => !allUp(context),
+    hostConnected: ({ context }) => context.hostConnected,
+  },
+  actions: {
+    refuse: emit((_, params: RefusalParams) => ({ type: 'refused' as const, ...params })),
   },
 }).createMachine({
   id: 'path',
@@ -62,8 +68,15 @@ export const pathMachine = setup({
   }),
   initial: 'online',
   on: {
-    hostConnected: { actions: assign({ hostConnected: true }) },
-    hostDisconnected: { actions: assign({ hostConnected: false }) },
+    // PTH-1: the host's connection to the group; a path is online only while its host is connected.
+    hostConnected: [
+      { guard: 'hostConnected', actions: refuse('HOST_ALREADY_CONNECTED', 'the host is connected') },
+      { actions: assign({ hostConnected: true }) },
+    ],
+    hostDisconnected: [
+      { guard: 'hostConnected', actions: assign({ hostConnected: false }) },
+      { actions: refuse('HOST_ALREADY_DISCONNECTED', 'the host is already disconnected') },
+    ],
     portEnabled: { actions: assign({ portEnabled: true }) },
     // PTH-2, SRV-5: stop and crash take the paths of the server offline.
     portDisabled: { actions: assign({ portEnabled: false }) },

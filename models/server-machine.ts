@@ -1,4 +1,4 @@
-import { assign, emit, setup, stateIn } from 'xstate';
+import { and, assign, emit, enqueueActions, setup, stateIn } from 'xstate';
 import { refuse, type Refusal, type RefusalParams } from './refusal.js';
 import type { CacheMode } from './types.js';
 
@@ -18,6 +18,8 @@ export interface ServerContext {
   cacheApplied: CacheMode;
   /** Cache mode that applies at the next start, or null (SRV-6). */
   cachePending: CacheMode | null;
+  /** Cache mode in use now: write-through while on battery, the applied mode on mains (SRV-13). */
+  cacheEffective: CacheMode;
 }
 
 export interface ServerInput {
@@ -37,7 +39,11 @@ export type ServerEvent =
   | { type: 'onBattery' }
   | { type: 'mainsRestored' }
   | { type: 'batteryLow' }
-  | { type: 'autoRestartWindowElapsed' };
+  | { type: 'autoRestartWindowElapsed' }
+  | { type: 'poolFail' }
+  | { type: 'poolRestore' }
+  /** Raised by the machine itself when a start applied the cache settings. */
+  | { type: 'cacheApplied' };
 
 /** Notifications a server emits so that its ports, paths and virtual disks follow it. */
 export type ServerEmitted =
@@ -46,6 +52,10 @@ export type ServerEmitted =
   | { type: 'virtualizationStarted' }
   /** `crashed`: virtualization ended without a stop, the volatile cache is lost (SRV-11). */
   | { type: 'virtualizationStopped'; crashed: boolean }
+  /** SRV-14: the backend pool failed under running virtualization: the server's disks lost their storage. */
+  | { type: 'poolLost' }
+  /** SRV-14: the backend pool is back under running virtualization: the server's disks can be served again. */
+  | { type: 'poolBack' }
   | Refusal;
 
 const notPoweredOn = (what: string) => refuse('SRV_POWERED_OFF', `the server is powered off; ${what}`);
@@ -62,9 +72,12 @@ export const serverMachine = setup({
     emitted: {} as ServerEmitted,
   },
   guards: {
-    resumesRunning: ({ context }) => context.resumeAs === 'running',
+    // SRV-9, SRV-10: power-on resumes running; SRV-14: only with the server's backing storage.
+    resumesRunning: and([({ context }) => context.resumeAs === 'running', stateIn('#server.pool.available')]),
     hasUsedAutoRestarts: ({ context }) => context.autoRestartsUsed > 0,
     onBattery: stateIn('#server.ups.battery'),
+    running: stateIn('#server.power.on.running'),
+    poolAvailable: stateIn('#server.pool.available'),
   },
   actions: {
     refuse: emit((_, params: RefusalParams) => ({ type: 'refused' as const, ...params })),
@@ -76,11 +89,17 @@ export const serverMachine = setup({
     virtualizationStarted: emit({ type: 'virtualizationStarted' as const }),
     poweredOff: emit({ type: 'powerOff' as const }),
     poweredOn: emit({ type: 'powerOn' as const }),
-    // SRV-6: pending cache settings take effect at the next start.
-    applyPendingCache: assign(({ context }) => ({
-      cacheApplied: context.cachePending ?? context.cacheApplied,
-      cachePending: null,
-    })),
+    poolLost: emit({ type: 'poolLost' as const }),
+    poolBack: emit({ type: 'poolBack' as const }),
+    // SRV-6: pending cache settings take effect at the next start (the UPS region then decides
+    // whether they are used now, SRV-13).
+    applyPendingCache: enqueueActions(({ enqueue, context }) => {
+      enqueue.assign({ cacheApplied: context.cachePending ?? context.cacheApplied, cachePending: null });
+      enqueue.raise({ type: 'cacheApplied' });
+    }),
+    // SRV-13: on battery the cache runs write-through; on mains, as applied.
+    writeThroughOnBattery: assign({ cacheEffective: 'writeThrough' }),
+    cacheAsApplied: assign(({ context }) => ({ cacheEffective: context.cacheApplied })),
   },
 }).createMachine({
   id: 'server',
@@ -93,6 +112,7 @@ export const serverMachine = setup({
     cleanShutdown: false,
     cacheApplied: 'writeBack',
     cachePending: null,
+    cacheEffective: 'writeBack',
   }),
   states: {
     power: {
@@ -143,11 +163,11 @@ export const serverMachine = setup({
                 start: { actions: refuse('SRV_ALREADY_RUNNING', 'the server is already running') },
                 // SRV-8, SRV-9: restart stops cleanly, power-cycles the machine and restores
                 // the running state; the restart is a start, so pending cache settings apply.
-                restart: {
-                  target: 'running',
-                  reenter: true,
-                  actions: ['poweredOff', 'poweredOn', 'applyPendingCache'],
-                },
+                restart: [
+                  { guard: 'poolAvailable', target: 'running', reenter: true, actions: ['poweredOff', 'poweredOn', 'applyPendingCache'] },
+                  // SRV-14: it would not come back running without its storage.
+                  { actions: refuse('SRV_POOL_UNAVAILABLE', 'the backend pool is unavailable; restore it first') },
+                ],
                 // SRV-13: battery low stops the server gracefully.
                 batteryLow: [
                   { guard: 'onBattery', target: 'stopped', actions: assign({ resumeAs: 'stopped' }) },
@@ -158,10 +178,11 @@ export const serverMachine = setup({
             stopped: {
               on: {
                 // SRV-7: start resumes virtualization with the pending cache settings (SRV-6).
-                start: {
-                  target: 'running',
-                  actions: ['applyPendingCache', assign({ resumeAs: 'running' })],
-                },
+                start: [
+                  { guard: 'poolAvailable', target: 'running', actions: ['applyPendingCache', assign({ resumeAs: 'running' })] },
+                  // SRV-14: virtualization does not start without the server's backing storage.
+                  { actions: refuse('SRV_POOL_UNAVAILABLE', 'the backend pool is unavailable; restore it first') },
+                ],
                 // SRV-12
                 stop: { actions: refuse('SRV_ALREADY_STOPPED', 'the server is already stopped') },
                 // SRV-9: a stopped server restarts stopped.
@@ -176,7 +197,8 @@ export const serverMachine = setup({
           exit: 'poweredOn',
           on: {
             powerOn: [
-              // SRV-9 (clean shutdown of a running server) or SRV-10 (automatic restart).
+              // SRV-9 (clean shutdown of a running server) or SRV-10 (automatic restart), with the
+              // server's backing storage available (SRV-14).
               {
                 guard: 'resumesRunning',
                 target: 'on.running',
@@ -188,8 +210,9 @@ export const serverMachine = setup({
                   })),
                 ],
               },
-              // SRV-9 (was stopped) and SRV-10 (unexpected restart: comes up stopped).
-              { target: 'on.stopped', actions: assign({ cleanShutdown: false }) },
+              // SRV-9 (was stopped), SRV-10 (unexpected restart: comes up stopped) and SRV-14 (no
+              // backing storage: comes up stopped, and stays so until started).
+              { target: 'on.stopped', actions: assign({ cleanShutdown: false, resumeAs: 'stopped' }) },
             ],
             // SRV-12: commands that need a powered-on server are refused.
             stop: { actions: notPoweredOn('power it on first') },
@@ -203,17 +226,39 @@ export const serverMachine = setup({
         },
       },
     },
+    // SRV-14: the backend pool (the server's backing storage) is available or not, whatever the
+    // server's power; running virtualization loses or regains its disks with it.
+    pool: {
+      initial: 'available',
+      states: {
+        available: {
+          on: {
+            poolFail: [{ guard: 'running', target: 'unavailable', actions: 'poolLost' }, { target: 'unavailable' }],
+            poolRestore: { actions: refuse('POOL_ALREADY_AVAILABLE', 'the backend pool is available') },
+          },
+        },
+        unavailable: {
+          on: {
+            poolRestore: [{ guard: 'running', target: 'available', actions: 'poolBack' }, { target: 'available' }],
+            poolFail: { actions: refuse('POOL_ALREADY_UNAVAILABLE', 'the backend pool is already unavailable') },
+          },
+        },
+      },
+    },
     // SRV-13: the UPS reports its power source; on battery the cache runs write-through.
     ups: {
       initial: 'mains',
       states: {
         mains: {
+          entry: 'cacheAsApplied',
           on: {
+            cacheApplied: { actions: 'cacheAsApplied' },
             onBattery: { target: 'battery' },
             mainsRestored: { actions: refuse('UPS_ON_MAINS', 'the UPS is already on mains power') },
           },
         },
         battery: {
+          entry: 'writeThroughOnBattery',
           on: {
             mainsRestored: { target: 'mains' },
             onBattery: { actions: refuse('UPS_ON_BATTERY', 'the UPS is already on battery') },

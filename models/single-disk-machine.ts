@@ -12,7 +12,13 @@ export interface SingleDiskContext {
   server: string;
 }
 
-export type SingleDiskEvent = { type: 'serverRunning' } | { type: 'serverStopped' } | { type: 'write' } | { type: 'flush' };
+export type SingleDiskEvent =
+  | { type: 'serverRunning' }
+  | { type: 'serverStopped' }
+  | { type: 'poolLost' }
+  | { type: 'poolBack' }
+  | { type: 'write' }
+  | { type: 'flush' };
 
 /**
  * A single virtual disk: accessible iff its server runs (VD-1). Its data rules (VD-2: nothing
@@ -38,6 +44,8 @@ export const singleDiskMachine = setup({
       on: {
         // VD-1, SRV-1: a single virtual disk is inaccessible while its server is stopped.
         serverStopped: { target: 'offline' },
+        // SRV-14: its server's backend pool failed: nothing to serve it from.
+        poolLost: { target: 'offline' },
         write: {},
         flush: {},
       },
@@ -46,6 +54,8 @@ export const singleDiskMachine = setup({
       on: {
         // VD-1, SRV-7: single virtual disks are served again on start.
         serverRunning: { target: 'online' },
+        // SRV-14: the pool is back under its running server.
+        poolBack: { target: 'online' },
         write: { actions: refuse('VD_OFFLINE', 'the virtual disk is offline: its server is not running') },
         flush: { actions: refuse('VD_OFFLINE', 'the virtual disk is offline: its server is not running') },
       },

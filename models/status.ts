@@ -6,12 +6,26 @@ import { pathAlua, type PathContext } from './path-machine.js';
 import type { PortContext } from './port-machine.js';
 import type { ServerContext } from './server-machine.js';
 import type { SingleDiskContext } from './single-disk-machine.js';
-import type { GroupStatus, MirrorLinkStatus, PathStatus, PortStatus, ServerStatus, VirtualDiskStatus } from './types.js';
+import type { GroupStatus, MirrorLinkStatus, PathStatus, PortStatus, ServerStatus, Topology, VirtualDiskStatus } from './types.js';
 
-type PowerValue = { power: 'off' | { on: 'running' | 'stopped' }; ups: 'mains' | 'battery' };
+type PowerValue = { power: 'off' | { on: 'running' | 'stopped' }; ups: 'mains' | 'battery'; pool: 'available' | 'unavailable' };
+
+/** Optional status fields, shown only in topologies with the matching feature (models/types.ts `Topology.features`). */
+export interface StatusFields {
+  /** Servers report `pool` (feature `backendPools`). */
+  pool?: boolean;
+  /** Paths report `hostConnected` (feature `hostConnections`). */
+  hostConnected?: boolean;
+}
+
+/** The optional status fields of a topology's features. */
+export function statusFields(topology: Topology): StatusFields {
+  const features = topology.features ?? [];
+  return { pool: features.includes('backendPools'), hostConnected: features.includes('hostConnections') };
+}
 
 /** A server's observable status. */
-export function serverStatus(s: AnyMachineSnapshot): ServerStatus {
+export function serverStatus(s: AnyMachineSnapshot, fields: StatusFields = {}): ServerStatus {
   const ctx = s.context as ServerContext;
   const value = s.value as PowerValue;
   const on = value.power !== 'off';
@@ -20,14 +34,16 @@ export function serverStatus(s: AnyMachineSnapshot): ServerStatus {
     name: ctx.name,
     power: on ? 'on' : 'off',
     state,
-    seenAs: state === 'running' ? 'Running' : on ? 'Stopped' : ctx.cleanShutdown ? 'Unavailable' : 'Failed',
+    // The clean-shutdown record (written by a shutdown, cleared at power-on) tells Unavailable from Failed.
+    seenAs: state === 'running' ? 'Running' : ctx.cleanShutdown ? 'Unavailable' : on ? 'Stopped' : 'Failed',
     ups: value.ups,
     cache: {
       applied: ctx.cacheApplied,
       pending: ctx.cachePending,
-      effective: value.ups === 'battery' ? 'writeThrough' : ctx.cacheApplied, // SRV-13
+      effective: ctx.cacheEffective, // SRV-13
     },
     autoRestartsUsed: ctx.autoRestartsUsed,
+    ...(fields.pool ? { pool: value.pool } : {}),
   };
 }
 
@@ -38,11 +54,18 @@ export function portStatus(s: AnyMachineSnapshot): PortStatus {
 }
 
 /** A path's observable status. */
-export function pathStatus(s: AnyMachineSnapshot): PathStatus {
+export function pathStatus(s: AnyMachineSnapshot, fields: StatusFields = {}): PathStatus {
   const ctx = s.context as PathContext;
   const online = s.value === 'online';
   const alua = Object.fromEntries(Object.entries(ctx.access).map(([v, a]) => [v, pathAlua(online, a)]));
-  return { host: ctx.host, server: ctx.server, port: ctx.port, online, alua };
+  return {
+    host: ctx.host,
+    server: ctx.server,
+    port: ctx.port,
+    online,
+    alua,
+    ...(fields.hostConnected ? { hostConnected: ctx.hostConnected } : {}),
+  };
 }
 
 /** A virtual disk's observable status. */
@@ -70,6 +93,7 @@ export function virtualDiskStatus(c: Component, s: AnyMachineSnapshot): VirtualD
       preferred: i === 0,
       dataStatus: copyDataStatus(ctx, phase, copy),
     })),
+    ...(ctx.forced ? { forced: { ...ctx.forced } } : {}),
   };
 }
 
@@ -110,10 +134,11 @@ function createProjection(model: GroupModel): (state: GroupState) => GroupStatus
     { servers: l.servers, up: false },
     { servers: l.servers, up: true },
   ]);
+  const fields = statusFields(model.topology);
   return (state) => ({
-    servers: servers.map((i) => part(i, state[i]!, (_, s) => serverStatus(s))),
+    servers: servers.map((i) => part(i, state[i]!, (_, s) => serverStatus(s, fields))),
     ports: ports.map((i) => part(i, state[i]!, (_, s) => portStatus(s))),
-    paths: paths.map((i) => part(i, state[i]!, (_, s) => pathStatus(s))),
+    paths: paths.map((i) => part(i, state[i]!, (_, s) => pathStatus(s, fields))),
     virtualDisks: vdisks.map((i) => part(i, state[i]!, virtualDiskStatus)),
     mirrorLinks: links.map((l, j) => l[state[base + j] === 1 ? 1 : 0]),
   });

@@ -4,7 +4,7 @@
 
 import { Type } from '@sinclair/typebox';
 import { NameSchema, PortRoleSchema } from '../contracts/status.js';
-import type { GroupEventType } from './types.js';
+import type { GroupEventType, TopologyFeature } from './types.js';
 
 /** Every event type, in one list: topologies' `exclude`, the adapters' event lists and tests derive from it. */
 export const groupEventTypes = [
@@ -26,8 +26,17 @@ export const groupEventTypes = [
   'forceMirrorRecovery',
   'linkDown',
   'linkUp',
+  'hostDisconnect',
+  'hostReconnect',
+  'poolFail',
+  'poolRestore',
 ] as const satisfies readonly GroupEventType[];
 // A new event type must be added to the list above: this fails to compile until it is.
+/** Every opt-in behaviour of a topology (`Topology.features`). */
+export const topologyFeatures = ['hostConnections', 'backendPools', 'forceRecord'] as const satisfies readonly TopologyFeature[];
+const everyFeature: Exclude<TopologyFeature, (typeof topologyFeatures)[number]> extends never ? true : never = true;
+void everyFeature;
+
 const everyEventType: Exclude<GroupEventType, (typeof groupEventTypes)[number]> extends never ? true : never = true;
 void everyEventType;
 
@@ -74,6 +83,12 @@ export const TopologySchema = Type.Object(
       Type.Array(Type.Record(Type.String(), Type.String()), {
         description:
           'renamings (name -> name) of servers, hosts and virtual disks under which the topology is the same; the checker explores one state per class of renamed states',
+      }),
+    ),
+    features: Type.Optional(
+      Type.Array(Type.Union(topologyFeatures.map((t) => Type.Literal(t))), {
+        uniqueItems: true,
+        description: 'opt-in behaviours beyond the catalogue: hostConnections (PTH-1), backendPools (SRV-14), forceRecord (MIR-11)',
       }),
     ),
   },

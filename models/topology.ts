@@ -98,6 +98,39 @@ export function conformanceTopology(): Topology {
   return { ...t, name: 'conformance', servers: t.servers.map((s) => ({ ...s, ups: true })) };
 }
 
+/**
+ * Hosts that disconnect and reconnect (PTH-1), with the record of forced decisions (MIR-11):
+ * SPEC.md's default topology without v2 and cache-setting changes (checked in `default`), so that
+ * host connections, failover, partitions and site crashes with no host writing are explored
+ * together in about a second.
+ */
+export function hostsTopology(): Topology {
+  const t = defaultTopology();
+  return {
+    ...t,
+    name: 'hosts',
+    virtualDisks: t.virtualDisks.filter((v) => v.name !== 'v2'),
+    exclude: ['setCache'],
+    features: ['hostConnections', 'forceRecord'],
+  };
+}
+
+/**
+ * Backend pools that fail and come back (SRV-14), with the record of forced decisions (MIR-11):
+ * one host, mirrored m1 and single v1 on s1, without cache-setting changes (checked in `default`).
+ */
+export function poolsTopology(): Topology {
+  const t = defaultTopology();
+  return {
+    ...t,
+    name: 'pools',
+    hosts: ['h1'],
+    virtualDisks: t.virtualDisks.filter((v) => v.name !== 'v2'),
+    exclude: ['setCache'],
+    features: ['backendPools', 'forceRecord'],
+  };
+}
+
 /** Named topologies the CLI accepts. */
 export const namedTopologies: Record<string, () => Topology> = {
   default: defaultTopology,
@@ -105,6 +138,8 @@ export const namedTopologies: Record<string, () => Topology> = {
   'four-servers': fourServerTopology,
   ups: upsTopology,
   conformance: conformanceTopology,
+  hosts: hostsTopology,
+  pools: poolsTopology,
 };
 
 /** A problem found in a topology: where it is (`servers[1].ports[0].roles`) and what is wrong. */

@@ -91,7 +91,19 @@ export interface Topology {
    * states that differ only by them (default: none).
    */
   symmetry?: Array<Record<string, string>>;
+  /**
+   * Behaviours explored in this topology beyond SPEC.md's catalogue (default: none). Each adds
+   * events to the alphabet and fields to the status, so topologies without it (`default`,
+   * `conformance`) keep their state space and predictions:
+   * - `hostConnections`: hosts disconnect and reconnect (PTH-1); paths report `hostConnected`.
+   * - `backendPools`: a server's backend pool fails and is restored (SRV-14); servers report `pool`.
+   * - `forceRecord`: a mirrored disk reports the last forced decision (MIR-11) as `forced`.
+   */
+  features?: TopologyFeature[];
 }
+
+/** An opt-in behaviour of a topology (see `Topology.features`). */
+export type TopologyFeature = 'hostConnections' | 'backendPools' | 'forceRecord';
 
 // ---------------------------------------------------------------------------------------------
 // Events: everything an operator or the world does to the group.
@@ -133,6 +145,14 @@ export type GroupEvent =
   /** The mirror link between two servers failed (MIR-13). */
   | { type: 'linkDown'; servers: [string, string] }
   /** The mirror link between two servers is back (MIR-13). */
-  | { type: 'linkUp'; servers: [string, string] };
+  | { type: 'linkUp'; servers: [string, string] }
+  /** A host lost its connection to the group: every path from it goes offline (PTH-1; feature `hostConnections`). */
+  | { type: 'hostDisconnect'; host: string }
+  /** A host is connected again: its paths follow their ports and servers (PTH-1; feature `hostConnections`). */
+  | { type: 'hostReconnect'; host: string }
+  /** A server's backend pool (its backing storage) failed (SRV-14; feature `backendPools`). */
+  | { type: 'poolFail'; server: string }
+  /** A server's backend pool is available again (SRV-14; feature `backendPools`). */
+  | { type: 'poolRestore'; server: string };
 
 export type GroupEventType = GroupEvent['type'];

@@ -35,27 +35,32 @@ export interface SystemPlaces {
 
 /** The placeholders of an event's template. */
 function eventValues(event: GroupEvent): Record<string, string> {
-  return match(event)
-    .returnType<Record<string, string>>()
-    .with(
-      { type: 'stop' },
-      { type: 'start' },
-      { type: 'shutdown' },
-      { type: 'restart' },
-      { type: 'crash' },
-      { type: 'powerOn' },
-      { type: 'onBattery' },
-      { type: 'mainsRestored' },
-      { type: 'batteryLow' },
-      { type: 'autoRestartWindowElapsed' },
-      (e) => ({ server: e.server }),
-    )
-    .with({ type: 'setCache' }, (e) => ({ server: e.server, mode: e.mode }))
-    .with({ type: 'siteCrash' }, () => ({}))
-    .with({ type: 'recoveryComplete' }, { type: 'write' }, { type: 'flush' }, (e) => ({ vdisk: e.vdisk }))
-    .with({ type: 'forceMirrorRecovery' }, (e) => ({ vdisk: e.vdisk, copy: e.copy }))
-    .with({ type: 'linkDown' }, { type: 'linkUp' }, (e) => ({ a: e.servers[0], b: e.servers[1] }))
-    .exhaustive();
+  return (
+    match(event)
+      .returnType<Record<string, string>>()
+      .with(
+        { type: 'stop' },
+        { type: 'start' },
+        { type: 'shutdown' },
+        { type: 'restart' },
+        { type: 'crash' },
+        { type: 'powerOn' },
+        { type: 'onBattery' },
+        { type: 'mainsRestored' },
+        { type: 'batteryLow' },
+        { type: 'autoRestartWindowElapsed' },
+        (e) => ({ server: e.server }),
+      )
+      .with({ type: 'setCache' }, (e) => ({ server: e.server, mode: e.mode }))
+      .with({ type: 'siteCrash' }, () => ({}))
+      .with({ type: 'recoveryComplete' }, { type: 'write' }, { type: 'flush' }, (e) => ({ vdisk: e.vdisk }))
+      .with({ type: 'forceMirrorRecovery' }, (e) => ({ vdisk: e.vdisk, copy: e.copy }))
+      .with({ type: 'linkDown' }, { type: 'linkUp' }, (e) => ({ a: e.servers[0], b: e.servers[1] }))
+      // Opt-in topology features; manifests do not map them yet (manifest-schema.ts).
+      .with({ type: 'poolFail' }, { type: 'poolRestore' }, (e) => ({ server: e.server }))
+      .with({ type: 'hostDisconnect' }, { type: 'hostReconnect' }, (e) => ({ host: e.host }))
+      .exhaustive()
+  );
 }
 
 export class CommandSystem implements SystemUnderTest {

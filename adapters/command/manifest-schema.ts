@@ -58,9 +58,18 @@ const valueSource = (description: string) =>
 export const ValueSourceSchema = valueSource('{"template": "..."} or {"command": "..."}');
 export type ValueSource = Static<typeof ValueSourceSchema>;
 
-/** The events a manifest may map: the model's events except host I/O (`write`, `flush`), which goes through devices. */
-export const manifestEventTypes = groupEventTypes.filter((t): t is ManifestEventType => t !== 'write' && t !== 'flush');
-export type ManifestEventType = Exclude<(typeof groupEventTypes)[number], 'write' | 'flush'>;
+/** Events of opt-in topology features (models/types.ts `Topology.features`) that manifests do not map yet. */
+const optInEventTypes = ['hostDisconnect', 'hostReconnect', 'poolFail', 'poolRestore'] as const;
+type OptInEventType = (typeof optInEventTypes)[number];
+
+/**
+ * The events a manifest may map: the model's events except host I/O (`write`, `flush`), which goes
+ * through devices, and the events of opt-in topology features.
+ */
+export const manifestEventTypes = groupEventTypes.filter(
+  (t): t is ManifestEventType => t !== 'write' && t !== 'flush' && !(optInEventTypes as readonly string[]).includes(t),
+);
+export type ManifestEventType = Exclude<(typeof groupEventTypes)[number], 'write' | 'flush' | OptInEventType>;
 
 /** Placeholders each event's template may use, besides {dir}, {topology} and the variables from `open`. */
 export const eventPlaceholders: Record<ManifestEventType, readonly string[]> = {

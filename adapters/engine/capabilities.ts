@@ -9,7 +9,16 @@ import type { Capabilities } from '../types.js';
  * which goes through devices) and the two the engine does on its own (it times the auto-restart
  * window and finishes recovery itself).
  */
-const notApplied: readonly GroupEventType[] = ['write', 'flush', 'autoRestartWindowElapsed', 'recoveryComplete'];
+const notApplied: readonly GroupEventType[] = [
+  'write',
+  'flush',
+  'autoRestartWindowElapsed',
+  'recoveryComplete',
+  'hostDisconnect',
+  'hostReconnect',
+  'poolFail',
+  'poolRestore',
+];
 export const engineEvents: readonly GroupEventType[] = groupEventTypes.filter((e) => !notApplied.includes(e));
 
 /** The engine's capabilities (the same for every topology: it supports all of the model's). */
@@ -27,6 +36,10 @@ export function engineCapabilities(): Capabilities {
       autoRestartWindowElapsed:
         "the engine counts automatic restarts in a wall-clock window (autoRestartWindowSeconds, 1 s at least) kept in each server's " +
         'persisted state and, while it runs, in its memory; no command ends the window early',
+      hostDisconnect: 'host connection events belong to the opt-in hostConnections topology feature; the engine has no command for them',
+      hostReconnect: 'host connection events belong to the opt-in hostConnections topology feature; the engine has no command for them',
+      poolFail: 'backend pool events belong to the opt-in backendPools topology feature; the engine has no command for them',
+      poolRestore: 'backend pool events belong to the opt-in backendPools topology feature; the engine has no command for them',
     },
   };
 }

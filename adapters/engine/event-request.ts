@@ -13,7 +13,10 @@ export interface SupervisorRequest {
 }
 
 /** Events the engine cannot perform on command. */
-export type UnsupportedEvent = Extract<GroupEventType, 'write' | 'flush' | 'recoveryComplete' | 'autoRestartWindowElapsed'>;
+export type UnsupportedEvent = Extract<
+  GroupEventType,
+  'write' | 'flush' | 'recoveryComplete' | 'autoRestartWindowElapsed' | 'hostDisconnect' | 'hostReconnect' | 'poolFail' | 'poolRestore'
+>;
 
 const server = (name: string, action: string, body: Record<string, unknown> = {}): SupervisorRequest => ({
   path: `/servers/${encodeURIComponent(name)}/${action}`,
@@ -26,20 +29,24 @@ const link = (servers: [string, string], action: 'cut' | 'restore'): SupervisorR
 
 /** The request that performs `event`, or the event's type when the engine cannot perform it. */
 export function eventRequest(event: GroupEvent): SupervisorRequest | UnsupportedEvent {
-  return match(event)
-    .returnType<SupervisorRequest | UnsupportedEvent>()
-    .with({ type: 'stop' }, { type: 'start' }, { type: 'shutdown' }, { type: 'restart' }, { type: 'crash' }, (e) =>
-      server(e.server, e.type),
-    )
-    .with({ type: 'powerOn' }, (e) => server(e.server, 'power-on'))
-    .with({ type: 'setCache' }, (e) => server(e.server, 'cache', { mode: e.mode }))
-    .with({ type: 'onBattery' }, (e) => server(e.server, 'ups', { event: 'battery' }))
-    .with({ type: 'mainsRestored' }, (e) => server(e.server, 'ups', { event: 'mains' }))
-    .with({ type: 'batteryLow' }, (e) => server(e.server, 'ups', { event: 'low' }))
-    .with({ type: 'siteCrash' }, () => ({ path: '/site/crash', body: {} }))
-    .with({ type: 'forceMirrorRecovery' }, (e) => ({ path: `/mirror/${encodeURIComponent(e.vdisk)}/force`, body: { copy: e.copy } }))
-    .with({ type: 'linkDown' }, (e) => link(e.servers, 'cut'))
-    .with({ type: 'linkUp' }, (e) => link(e.servers, 'restore'))
-    .with({ type: 'write' }, { type: 'flush' }, { type: 'recoveryComplete' }, { type: 'autoRestartWindowElapsed' }, (e) => e.type)
-    .exhaustive();
+  return (
+    match(event)
+      .returnType<SupervisorRequest | UnsupportedEvent>()
+      .with({ type: 'stop' }, { type: 'start' }, { type: 'shutdown' }, { type: 'restart' }, { type: 'crash' }, (e) =>
+        server(e.server, e.type),
+      )
+      .with({ type: 'powerOn' }, (e) => server(e.server, 'power-on'))
+      .with({ type: 'setCache' }, (e) => server(e.server, 'cache', { mode: e.mode }))
+      .with({ type: 'onBattery' }, (e) => server(e.server, 'ups', { event: 'battery' }))
+      .with({ type: 'mainsRestored' }, (e) => server(e.server, 'ups', { event: 'mains' }))
+      .with({ type: 'batteryLow' }, (e) => server(e.server, 'ups', { event: 'low' }))
+      .with({ type: 'siteCrash' }, () => ({ path: '/site/crash', body: {} }))
+      .with({ type: 'forceMirrorRecovery' }, (e) => ({ path: `/mirror/${encodeURIComponent(e.vdisk)}/force`, body: { copy: e.copy } }))
+      .with({ type: 'linkDown' }, (e) => link(e.servers, 'cut'))
+      .with({ type: 'linkUp' }, (e) => link(e.servers, 'restore'))
+      .with({ type: 'write' }, { type: 'flush' }, { type: 'recoveryComplete' }, { type: 'autoRestartWindowElapsed' }, (e) => e.type)
+      // Opt-in topology features the engine has no command for (models/types.ts `Topology.features`).
+      .with({ type: 'hostDisconnect' }, { type: 'hostReconnect' }, { type: 'poolFail' }, { type: 'poolRestore' }, (e) => e.type)
+      .exhaustive()
+  );
 }

@@ -121,6 +121,8 @@ function openModelSystem(model: GroupModel, options: ModelAdapterOptions, log?: 
         copies.dropCache(e.server);
         if (lies.crashLosesDurable) copies.wipe(e.server);
       })
+      // SRV-14: the backend is gone; the cache's undestaged writes cannot reach it.
+      .with({ type: 'poolFail' }, (e) => copies.dropCache(e.server))
       .with({ type: 'siteCrash' }, () => {
         for (const server of model.topology.servers) copies.dropCache(server.name);
       })
@@ -138,6 +140,9 @@ function openModelSystem(model: GroupModel, options: ModelAdapterOptions, log?: 
             'forceMirrorRecovery',
             'linkDown',
             'linkUp',
+            'hostDisconnect',
+            'hostReconnect',
+            'poolRestore',
           ),
         },
         () => {},

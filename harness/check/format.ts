@@ -10,6 +10,7 @@ export function eventLabel(e: GroupEvent): string {
     .with({ type: 'forceMirrorRecovery' }, (x) => `forceMirrorRecovery ${x.vdisk} --copy ${x.copy}`)
     .with({ type: P.union('linkDown', 'linkUp') }, (x) => `${x.type} ${x.servers.join('-')}`)
     .with({ type: P.union('write', 'flush', 'recoveryComplete') }, (x) => `${x.type} ${x.vdisk}`)
+    .with({ type: P.union('hostDisconnect', 'hostReconnect') }, (x) => `${x.type} ${x.host}`)
     .with(
       {
         type: P.union(
@@ -23,6 +24,8 @@ export function eventLabel(e: GroupEvent): string {
           'mainsRestored',
           'batteryLow',
           'autoRestartWindowElapsed',
+          'poolFail',
+          'poolRestore',
         ),
       },
       (x) => `${x.type} ${x.server}`,
@@ -114,6 +117,8 @@ const serverEventTypes = new Set([
   'mainsRestored',
   'batteryLow',
   'autoRestartWindowElapsed',
+  'poolFail',
+  'poolRestore',
 ]);
 
 /** Parses an event label as `eventLabel` prints it, e.g. `stop s1`, `linkDown s1-s2`, `forceMirrorRecovery m1 --copy s2`. */
@@ -136,6 +141,10 @@ export function parseEvent(label: string): GroupEvent {
     case 'recoveryComplete':
       if (args.length !== 1) throw bad(`${type} VDISK`);
       return { type, vdisk: args[0]! };
+    case 'hostDisconnect':
+    case 'hostReconnect':
+      if (args.length !== 1) throw bad(`${type} HOST`);
+      return { type, host: args[0]! };
     case 'forceMirrorRecovery':
       if (args.length !== 3 || args[1] !== '--copy') throw bad('forceMirrorRecovery VDISK --copy SERVER');
       return { type, vdisk: args[0]!, copy: args[2]! };

@@ -126,7 +126,8 @@ export const ghostInvariants: GhostInvariant[] = [
   {
     id: 'power-on-restores-state',
     spec: ['SRV-9'],
-    description: 'power-on after a graceful shutdown restores the state the server had: running if it ran, stopped if it was stopped',
+    description:
+      'power-on after a graceful shutdown restores the state the server had: running if it ran (and its backend pool is available, SRV-14), stopped if it was stopped',
     events: ['powerOn'],
     step: (g, before, event, after) => {
       if (event.type !== 'powerOn') return null;
@@ -136,8 +137,39 @@ export const ghostInvariants: GhostInvariant[] = [
       const b = before.servers.find((x) => x.name === event.server);
       const a = after.servers.find((x) => x.name === event.server);
       if (!a || !b || b.power !== 'off') return null;
-      const should = r.runningAtShutdown ? 'running' : 'stopped';
+      const should = r.runningAtShutdown && a.pool !== 'unavailable' ? 'running' : 'stopped';
       return a.state === should ? null : `powerOn ${event.server} after a clean shutdown while ${should} brought it up ${a.state}`;
+    },
+  },
+  {
+    id: 'double-failure-needs-lost-writes',
+    spec: ['MIR-11'],
+    description:
+      'a mirrored disk reports doubleFailure only when both newest copies may really have lost acknowledged writes with their caches; after a site crash with no host writes in flight the group decides by itself',
+    check: (g, s) =>
+      eachDisk(g.disks, s, (d, v) =>
+        v.copies.some((c) => c.dataStatus === 'doubleFailure') && !undecidable(d)
+          ? `${d.name} reports doubleFailure although ${d.copies.find((c) => !c.lost || c.behind !== Behind.None)?.server} lost no acknowledged write another copy lacks`
+          : null,
+      ),
+  },
+  {
+    id: 'forced-record-names-loss',
+    spec: ['MIR-11', 'DS-4'],
+    description:
+      'where the disk keeps a record of forced decisions, forcing a copy records that copy, and records newer data as given up whenever another copy held acknowledged writes the forced copy lacks',
+    step: (g, _before, event, after, t) => {
+      if (event.type !== 'forceMirrorRecovery' || !t.features?.includes('forceRecord')) return null;
+      const d = g.disks.find((x) => x.name === event.vdisk);
+      const v = after.virtualDisks.find((x) => x.name === event.vdisk);
+      const forced = d?.copies.find((c) => c.server === event.copy);
+      if (!d || !v || !forced) return null;
+      if (v.forced?.copy !== event.copy)
+        return `forceMirrorRecovery ${event.vdisk} --copy ${event.copy} recorded ${JSON.stringify(v.forced ?? null)}`;
+      const loss = d.copies.some((o) => o !== forced && (o.behind < forced.behind || (o.behind === Behind.None && forced.lost)));
+      return loss && !v.forced.discarded
+        ? `forcing ${event.copy} for ${event.vdisk} gave up writes only another copy held, but the record says nothing was discarded`
+        : null;
     },
   },
 ];

@@ -8,14 +8,19 @@
 //   - a crash (power lost without a shutdown) loses the server's volatile cache (SRV-11); a stop,
 //     shutdown, restart or battery-low stop flushes it first (SRV-3, SRV-8, SRV-13);
 //   - forcing a copy online (MIR-11) makes it the truth by decree, and every other copy behind it;
-//   - a recovery completes only for copies that run connected to a copy that is truly current.
+//   - a recovery completes only for copies that run connected to a copy that is truly current;
+//   - a server's backend pool failing under running virtualization takes its copies down as a
+//     crash does (the writes on their way to it are lost); its return brings them back (SRV-14).
+// A copy counts as running while its server runs and its pool is available: the record keeps the
+// pools' state itself, from the pool events.
 // What the record reads from the status: which servers run (the server lifecycle, checked by its
 // own properties), which mirror links are up (a fact of the world), and where hosts send writes
 // (active paths). It never reads a copy's data status, the disk's status or its host access: the
 // properties compare those labels with this record.
 //
 // The record is a small integer so that the explorer keeps it in the explored state: per
-// mirrored disk 9 bits (two copies of 4, then the access gate), per server 2 bits.
+// mirrored disk 9 bits (two copies of 4, then the access gate), per server 2 bits, and with the
+// backendPools feature one more per server.
 
 import type { GroupModel, GroupState } from '../../models/group.js';
 import { pathStatus, serverStatus } from '../../models/status.js';
@@ -56,6 +61,8 @@ export interface GhostServer {
   cleanOff: boolean;
   /** It was running when it was last shut down gracefully: power-on starts it again (SRV-9). */
   runningAtShutdown: boolean;
+  /** Its backend pool is unavailable (SRV-14; always false without the backendPools feature). */
+  poolDown: boolean;
 }
 
 /** The decoded record. */
@@ -79,6 +86,10 @@ export const ghostEvents: ReadonlySet<GroupEvent['type']> = new Set([
   'forceMirrorRecovery',
   'linkUp',
   'linkDown',
+  'hostDisconnect',
+  'hostReconnect',
+  'poolFail',
+  'poolRestore',
 ]);
 
 const DISK_BITS = 9;
@@ -109,6 +120,8 @@ export class Ghost {
   private readonly memo: Array<Array<Map<number, number>>>;
   /** Decoded records for the properties, which only read them. */
   private readonly views = new Map<number, GhostView>();
+  /** The record keeps each server's pool state (feature backendPools). */
+  private readonly pools: boolean;
   /** Encoded record of the initial state: every copy current, every server running, hosts writing (caches may hold acknowledged writes). */
   readonly initial: number;
 
@@ -127,7 +140,8 @@ export class Ghost {
     this.memo = this.mirrors.map(() => []);
     const worldBits = 2 * S + model.links.length + 2 * this.mirrors.length;
     if (worldBits > 32) throw new Error(`the checker's world needs ${worldBits} bits for topology ${topology.name}; at most 32`);
-    const bits = this.mirrors.length * DISK_BITS + this.serverNames.length * 2;
+    this.pools = topology.features?.includes('backendPools') ?? false;
+    const bits = this.mirrors.length * DISK_BITS + this.serverNames.length * (this.pools ? 3 : 2);
     this.initial = bits > 32 ? 0 : this.initialRecord();
     if (bits > 32) {
       throw new Error(
@@ -161,6 +175,7 @@ export class Ghost {
       name,
       cleanOff: ((g >>> (base + 2 * j)) & 1) === 1,
       runningAtShutdown: ((g >>> (base + 2 * j + 1)) & 1) === 1,
+      poolDown: this.pools && ((g >>> (base + 2 * this.serverNames.length + j)) & 1) === 1,
     }));
     return { disks, servers };
   }
@@ -176,10 +191,13 @@ export class Ghost {
     const server = this.serverNames.map((s) => this.serverNames.indexOf(rn(s)));
     if (disk.some((k) => k < 0) || server.some((j) => j < 0)) throw new Error('the renaming is not a symmetry of the topology');
     const base = this.mirrors.length * DISK_BITS;
+    const pools = this.pools;
+    const poolBase = base + 2 * this.serverNames.length;
     return (g) => {
       let out = 0;
       for (let k = 0; k < disk.length; k++) out |= ((g >>> (k * DISK_BITS)) & 0x1ff) << (disk[k]! * DISK_BITS);
       for (let j = 0; j < server.length; j++) out |= ((g >>> (base + 2 * j)) & 3) << (base + 2 * server[j]!);
+      if (pools) for (let j = 0; j < server.length; j++) out |= ((g >>> (poolBase + j)) & 1) << (poolBase + server[j]!);
       return out >>> 0;
     };
   }
@@ -203,6 +221,7 @@ export class Ghost {
     const base = this.mirrors.length * DISK_BITS;
     v.servers.forEach((s, j) => {
       g |= ((s.cleanOff ? 1 : 0) | (s.runningAtShutdown ? 2 : 0)) << (base + 2 * j);
+      if (s.poolDown) g |= 1 << (base + 2 * v.servers.length + j);
     });
     return g >>> 0;
   }
@@ -216,23 +235,33 @@ export class Ghost {
    * The record after event number `e` of the alphabet (accepted by the model) took the world from
    * `before` to `after`. Each mirrored disk's part depends only on its own 9 bits, the event and
    * the few facts of the world about its copies (see local), so it is memoized per disk on small
-   * integer keys; a server's 2 bits are computed directly.
+   * integer keys; a server's bits (and its pool's, with backendPools) are computed directly.
    */
   next(g: number, e: number, before: number, after: number): number {
     const event = this.model.alphabet[e]!;
     if (!ghostEvents.has(event.type)) return g;
+    // SRV-14: the pools the record keeps, before and after the event (bit j: server j's pool is down).
+    const S = this.serverNames.length;
+    const base = this.mirrors.length * DISK_BITS;
+    const poolsBefore = this.pools ? (g >>> (base + 2 * S)) & ((1 << S) - 1) : 0;
+    let poolsAfter = poolsBefore;
+    if (event.type === 'poolFail' || event.type === 'poolRestore') {
+      const j = this.serverNames.indexOf(event.server);
+      if (j >= 0) poolsAfter = event.type === 'poolFail' ? poolsAfter | (1 << j) : poolsAfter & ~(1 << j);
+    }
     let n = 0;
     for (let k = 0; k < this.mirrors.length; k++) {
       const bits = (g >>> (k * DISK_BITS)) & 0x1ff;
-      const key = (bits << 10) | (this.local(k, before) << 5) | this.local(k, after);
+      const lb = this.local(k, before, poolsBefore);
+      const la = this.local(k, after, poolsAfter);
+      const key = (bits << 10) | (lb << 5) | la;
       let byKey = this.memo[k]![e];
       if (byKey === undefined) this.memo[k]![e] = byKey = new Map();
       let nb = byKey.get(key);
-      if (nb === undefined) byKey.set(key, (nb = this.diskStep(k, bits, event, this.local(k, before), this.local(k, after))));
+      if (nb === undefined) byKey.set(key, (nb = this.diskStep(k, bits, event, lb, la)));
       n |= nb << (k * DISK_BITS);
     }
-    const base = this.mirrors.length * DISK_BITS;
-    for (let j = 0; j < this.serverNames.length; j++) {
+    for (let j = 0; j < S; j++) {
       const on = (w: number) => bit(w, 2 * j);
       let sb = (g >>> (base + 2 * j)) & 3;
       if (on(before) && !on(after)) {
@@ -244,22 +273,19 @@ export class Ghost {
       }
       n |= sb << (base + 2 * j);
     }
+    if (this.pools) n |= poolsAfter << (base + 2 * S);
     return n >>> 0;
   }
 
   /**
-   * The facts of world `w` about mirror `k`, as 5 bits: copy 0's server runs, copy 1's runs, their
-   * mirror link is up, hosts can send copy 0 I/O, copy 1.
+   * The facts of world `w` about mirror `k`, as 5 bits: copy 0 runs (its server runs and its pool,
+   * bit set in `poolsDown` when not, is available), copy 1 runs, their mirror link is up, hosts can
+   * send copy 0 I/O, copy 1.
    */
-  private local(k: number, w: number): number {
+  private local(k: number, w: number, poolsDown: number): number {
     const l = this.layout[k]!;
-    return (
-      (bit(w, 2 * l.servers[0] + 1) ? 1 : 0) |
-      (bit(w, 2 * l.servers[1] + 1) ? 2 : 0) |
-      (bit(w, l.link) ? 4 : 0) |
-      (bit(w, l.io[0]) ? 8 : 0) |
-      (bit(w, l.io[1]) ? 16 : 0)
-    );
+    const runs = (i: 0 | 1) => bit(w, 2 * l.servers[i] + 1) && ((poolsDown >>> l.servers[i]) & 1) === 0;
+    return (runs(0) ? 1 : 0) | (runs(1) ? 2 : 0) | (bit(w, l.link) ? 4 : 0) | (bit(w, l.io[0]) ? 8 : 0) | (bit(w, l.io[1]) ? 16 : 0);
   }
 
   /** Mirror `k`'s 9 bits of the record after `event` took its local facts from `before` to `after`. */
@@ -301,6 +327,9 @@ export class Ghost {
       for (const c of d.copies) {
         c.behind = c.server === event.copy ? Behind.None : Behind.Full;
         c.lost = false;
+        // What the forced copy's cache holds is now the truth, whatever hosts did before: count
+        // it as written to, as a copy recovered is (MIR-11).
+        if (c.server === event.copy) c.dirty = true;
       }
       d.gate = false;
       return;
@@ -310,12 +339,17 @@ export class Ghost {
       const source = d.copies.find((c) => c.behind === Behind.None && !c.lost && running(before, ix(c)));
       if (!source) return;
       for (const c of d.copies) {
-        if (c !== source && c.behind !== Behind.None && running(before, ix(c)) && linked(before)) c.behind = Behind.None;
+        if (c !== source && c.behind !== Behind.None && running(before, ix(c)) && linked(before)) {
+          c.behind = Behind.None;
+          // The recovery wrote through its cache: a crash may lose what it has not destaged (SRV-11).
+          c.dirty = true;
+        }
       }
       return;
     }
     // Servers going down: a restart goes down and comes back in one step.
-    const crash = event.type === 'crash' || event.type === 'siteCrash';
+    // A pool failing under running virtualization loses the writes on their way to it, as a crash does (SRV-14).
+    const crash = event.type === 'crash' || event.type === 'siteCrash' || event.type === 'poolFail';
     const wentDown = (c: GhostCopy) =>
       running(before, ix(c)) && (!running(after, ix(c)) || (event.type === 'restart' && event.server === c.server));
     const going = d.copies.filter(wentDown);
@@ -323,7 +357,11 @@ export class Ghost {
       if (crash) {
         // Decide from the state before the crash: copies crashing together do not cover each other.
         const was = d.copies.map((c) => ({ behind: c.behind, lost: c.lost, dirty: c.dirty }));
-        const holder = d.copies.findIndex((o, i) => !going.includes(o) && was[i]!.behind === Behind.None && !was[i]!.lost);
+        // A copy holds every acknowledged write after the crash if it was current and either stays
+        // up or had nothing in its cache to lose (no host could write to it since its server started).
+        const holder = d.copies.findIndex(
+          (o, i) => (!going.includes(o) || !was[i]!.dirty) && was[i]!.behind === Behind.None && !was[i]!.lost,
+        );
         for (const c of going) {
           const i = d.copies.indexOf(c);
           if (!was[i]!.dirty) {

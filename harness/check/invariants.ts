@@ -1,4 +1,4 @@
-import type { GroupEvent, GroupStatus, ServerStatus } from '../../models/types.js';
+import type { GroupEvent, GroupStatus, PathStatus, ServerStatus } from '../../models/types.js';
 import type { StateInvariant, TransitionInvariant } from '../types.js';
 
 const server = (s: GroupStatus, name: string): ServerStatus | undefined => s.servers.find((x) => x.name === name);
@@ -9,6 +9,12 @@ const inRecovery = (d: string) => d === 'inLogRecovery' || d === 'inFullRecovery
 const activeAlua = (a: string | undefined) => a === 'activeOptimized' || a === 'activeNonOptimized';
 const takesIo = (s: GroupStatus, vdisk: string, srv: string) =>
   s.paths.some((p) => p.server === srv && p.online && activeAlua(p.alua[vdisk]));
+/** PTH-1: a path's host is connected (always, in topologies without the hostConnections feature). */
+const hostConnected = (p: PathStatus) => p.hostConnected !== false;
+/** SRV-14: a server's backend pool is available (always, in topologies without the backendPools feature). */
+const poolUp = (s: GroupStatus, name: string) => server(s, name)?.pool !== 'unavailable';
+/** A virtual disk's copy on a server can serve: the server runs and its backend pool is available (SRV-14). */
+const copyUp = (s: GroupStatus, name: string) => running(s, name) && poolUp(s, name);
 
 /** First problem found by `f` over items, or null. */
 function first<T>(items: readonly T[], f: (item: T) => string | null): string | null {
@@ -27,20 +33,20 @@ export const stateInvariants: StateInvariant[] = [
     description: "host access to a mirrored virtual disk is enabled only while some up-to-date copy's server runs",
     check: (s) =>
       first(mirrored(s), (v) =>
-        v.hostAccess === 'readWrite' && !v.copies.some((c) => c.dataStatus === 'upToDate' && running(s, c.server))
+        v.hostAccess === 'readWrite' && !v.copies.some((c) => c.dataStatus === 'upToDate' && copyUp(s, c.server))
           ? `${v.name} grants host access but no running server holds an up-to-date copy`
           : null,
       ),
   },
   {
     id: 'single-disk-served-iff-server-runs',
-    spec: ['VD-1'],
-    description: 'a single virtual disk is accessible iff its server runs',
+    spec: ['VD-1', 'SRV-14'],
+    description: 'a single virtual disk is accessible iff its server runs (and its backend pool is available)',
     check: (s) =>
       first(
         s.virtualDisks.filter((v) => v.kind === 'single'),
         (v) => {
-          const up = running(s, v.copies[0]!.server);
+          const up = copyUp(s, v.copies[0]!.server);
           const accessible = v.hostAccess === 'readWrite' && v.status === 'online';
           return up === accessible
             ? null
@@ -51,11 +57,11 @@ export const stateInvariants: StateInvariant[] = [
   {
     id: 'path-online-iff-port-enabled-and-server-runs',
     spec: ['PTH-1', 'PTH-2', 'SRV-5'],
-    description: 'a front-end path is online iff its port is enabled and its server runs (hosts stay connected)',
+    description: 'a front-end path is online iff its host is connected, its port is enabled and its server runs',
     check: (s) =>
       first(s.paths, (p) => {
         const port = s.ports.find((x) => x.server === p.server && x.name === p.port);
-        const should = !!port?.enabled && running(s, p.server);
+        const should = hostConnected(p) && !!port?.enabled && running(s, p.server);
         return p.online === should
           ? null
           : `path ${p.host}->${p.server}/${p.port} is ${p.online ? 'online' : 'offline'} but should be ${should ? 'online' : 'offline'}`;
@@ -82,7 +88,7 @@ export const stateInvariants: StateInvariant[] = [
       first(mirrored(s), (v) =>
         first(v.copies, (c) =>
           inRecovery(c.dataStatus) &&
-          !v.copies.some((o) => o !== c && o.dataStatus === 'upToDate' && running(s, o.server) && linkUp(s, o.server, c.server))
+          !v.copies.some((o) => o !== c && o.dataStatus === 'upToDate' && copyUp(s, o.server) && linkUp(s, o.server, c.server))
             ? `${v.name} copy on ${c.server} is ${c.dataStatus} without an up-to-date source`
             : null,
         ),
@@ -95,7 +101,7 @@ export const stateInvariants: StateInvariant[] = [
     check: (s) =>
       first(mirrored(s), (v) => {
         const writable = v.copies.filter((c) => s.paths.some((p) => p.server === c.server && p.online && activeAlua(p.alua[v.name])));
-        const bad = writable.find((c) => c.dataStatus !== 'upToDate' || !running(s, c.server));
+        const bad = writable.find((c) => c.dataStatus !== 'upToDate' || !copyUp(s, c.server));
         if (bad) return `${v.name} takes host writes through ${bad.server} whose copy is ${bad.dataStatus}`;
         for (const a of writable) {
           for (const b of writable) {
@@ -124,7 +130,7 @@ export const stateInvariants: StateInvariant[] = [
     description: 'a mirrored virtual disk is online only when every copy is up to date on a running server',
     check: (s) =>
       first(mirrored(s), (v) =>
-        v.status === 'online' && !v.copies.every((c) => c.dataStatus === 'upToDate' && running(s, c.server))
+        v.status === 'online' && !v.copies.every((c) => c.dataStatus === 'upToDate' && copyUp(s, c.server))
           ? `${v.name} is online with a copy that is not up to date or not running`
           : null,
       ),
@@ -133,12 +139,13 @@ export const stateInvariants: StateInvariant[] = [
     id: 'one-optimized-path',
     spec: ['PTH-3'],
     description:
-      'while a mirrored virtual disk has host access, each host has exactly one Active/Optimized path to it, to the preferred server when its copy serves',
+      'while a mirrored virtual disk has host access, each connected host has exactly one Active/Optimized path to it, to the preferred server when its copy serves',
     check: (s, t) =>
       first(mirrored(s), (v) =>
         v.hostAccess !== 'readWrite'
           ? null
           : first(t.hosts, (h) => {
+              if (!s.paths.some((p) => p.host === h && hostConnected(p))) return null;
               const optimized = s.paths.filter((p) => p.host === h && p.alua[v.name] === 'activeOptimized');
               if (optimized.length !== 1) return `${h} has ${optimized.length} Active/Optimized paths to ${v.name}`;
               const preferred = v.copies.find((c) => c.preferred)!;
@@ -170,6 +177,28 @@ export const stateInvariants: StateInvariant[] = [
     check: (s) =>
       first(s.servers, (x) =>
         x.ups === 'battery' && x.cache.effective !== 'writeThrough' ? `${x.name} is on battery with the cache ${x.cache.effective}` : null,
+      ),
+  },
+  {
+    id: 'no-io-without-pool',
+    spec: ['SRV-14'],
+    description:
+      'nothing is served from a server whose backend pool is unavailable: no path takes host I/O for its disks, and no copy on it is pending or in recovery',
+    check: (s) =>
+      first(
+        s.servers.filter((x) => x.pool === 'unavailable'),
+        (x) => {
+          const io = s.virtualDisks.find((v) => takesIo(s, v.name, x.name));
+          if (io) return `${io.name} takes host I/O on ${x.name}, whose backend pool is unavailable`;
+          return first(mirrored(s), (v) =>
+            first(v.copies, (c) =>
+              c.server === x.name &&
+              (inRecovery(c.dataStatus) || c.dataStatus === 'logRecoveryPending' || c.dataStatus === 'fullRecoveryPending')
+                ? `${v.name} copy on ${x.name} is ${c.dataStatus} while its backend pool is unavailable`
+                : null,
+            ),
+          );
+        },
       ),
   },
   {
@@ -237,14 +266,14 @@ export const transitionInvariants: TransitionInvariant[] = [
     spec: ['MIR-2'],
     description:
       'when one server goes down, hosts keep access to a mirrored virtual disk through another running server with an up-to-date, connected copy',
-    events: ['stop', 'shutdown', 'restart', 'crash', 'batteryLow'],
+    events: ['stop', 'shutdown', 'restart', 'crash', 'batteryLow', 'poolFail'],
     check: (before, event, after) => {
       if (!isServerEvent(event)) return null;
       return first(mirrored(before), (v) => {
         const a = after.virtualDisks.find((x) => x.name === v.name)!;
         if (v.hostAccess !== 'readWrite' || a.hostAccess === 'readWrite') return null;
         const survivor = v.copies.find(
-          (c) => c.server !== event.server && c.dataStatus === 'upToDate' && running(before, c.server) && running(after, c.server),
+          (c) => c.server !== event.server && c.dataStatus === 'upToDate' && copyUp(before, c.server) && copyUp(after, c.server),
         );
         return survivor
           ? `${v.name} lost host access on ${event.type} ${event.server} although ${survivor.server} kept an up-to-date copy`
@@ -272,6 +301,43 @@ export const transitionInvariants: TransitionInvariant[] = [
               ? b.state !== 'running'
               : event.type !== 'powerOn';
       return applies ? null : `${event.type} ${event.server} was accepted with the server ${b.power}/${b.state}; it must be refused`;
+    },
+  },
+  {
+    id: 'start-needs-pool',
+    spec: ['SRV-14', 'SRV-12'],
+    description:
+      'virtualization never starts on a server whose backend pool is unavailable: start and restart are refused, power-on comes up stopped',
+    events: ['start', 'restart', 'powerOn'],
+    check: (before, event, after) => {
+      if (!isServerEvent(event)) return null;
+      const b = server(before, event.server);
+      const a = server(after, event.server);
+      if (!a || !b || a.pool !== 'unavailable' || a.state !== 'running') return null;
+      return b.state !== 'running' || event.type === 'restart'
+        ? `${event.type} ${event.server} started virtualization although its backend pool is unavailable`
+        : null;
+    },
+  },
+  {
+    id: 'host-connection-follows-host-events',
+    spec: ['PTH-1'],
+    description:
+      "a host disconnect takes every path from that host offline and marks it disconnected; a reconnect marks them connected; other hosts' paths keep their connection",
+    events: ['hostDisconnect', 'hostReconnect'],
+    check: (before, event, after) => {
+      if (event.type !== 'hostDisconnect' && event.type !== 'hostReconnect') return null;
+      const connected = event.type === 'hostReconnect';
+      return first(after.paths, (p) => {
+        const b = before.paths.find((x) => x.host === p.host && x.server === p.server);
+        const should = p.host === event.host ? connected : b?.hostConnected;
+        if (p.hostConnected !== should) {
+          return `after ${event.type} ${event.host}, path ${p.host}->${p.server} reports hostConnected ${p.hostConnected}, not ${should}`;
+        }
+        return p.host === event.host && !connected && p.online
+          ? `after hostDisconnect ${event.host}, path ${p.host}->${p.server} is online`
+          : null;
+      });
     },
   },
   {

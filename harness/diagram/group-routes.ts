@@ -1,5 +1,5 @@
 // Which component kind receives which event from whom, observed on the composed group model.
-// The routing lives in group.ts, not in the machines, so it is watched rather than read: the
+// The routing lives in models/group-routing.ts, not in the machines, so it is watched rather than read: the
 // model of each topology is explored breadth-first (a few hundred states), every event of its
 // alphabet is applied, and each delivery of a step is classified:
 //

@@ -1,6 +1,6 @@
 // Watches the composed group model at work: every event the group sends to a component, with the
 // component's snapshot before and what the component emitted. The group model exposes only the
-// resulting state; which component received which event is decided inside it (group.ts routes
+// resulting state; which component received which event is decided inside it (group-routing.ts routes
 // a server's notifications to its ports, paths and disks). The overview diagram and the coverage
 // of the HTML report need exactly that, so this wraps `Component.send`, the one call every
 // delivery goes through, for the duration of a function. If the model stops delivering through
@@ -54,7 +54,7 @@ export function recordedStep(model: GroupModel, state: GroupState, event: GroupE
   );
   const changed = model.components.some((_, i) => result.state[i] !== state[i]);
   if (changed && sends.length === 0) {
-    throw new Error('recordSends: a component changed state without a delivery through Component.send; models/group.ts changed');
+    throw new Error('recordSends: a component changed state without a delivery through Component.send; models/group-*.ts changed');
   }
   return { result, sends };
 }

@@ -170,6 +170,11 @@ export const specRules: readonly SpecRule[] = [
     when: (f) => accepted(f, 'onBattery', 'mainsRestored', 'batteryLow'),
   },
   {
+    ids: ['SRV-14'],
+    why: 'a backend pool fails or is restored',
+    when: (f) => accepted(f, 'poolFail', 'poolRestore'),
+  },
+  {
     ids: ['PRT-2'],
     why: 'a Target Only port is enabled or disabled with its server',
     when: (f) => ports(f).some(([, a]) => a.mode === 'targetOnly'),
@@ -404,6 +409,7 @@ const requirements: readonly Requirement[] = [
   { ids: ['SRV-9'], allEvents: ['powerOn'], events: ['shutdown', 'restart'], reason: 'the topology has no graceful shutdown or restart' },
   { ids: ['SRV-10', 'SRV-11'], events: ['crash', 'siteCrash'], reason: 'the topology has no crash' },
   { ids: ['SRV-13'], ups: true, reason: 'no server of the topology has a UPS' },
+  { ids: ['SRV-14'], events: ['poolFail'], reason: 'the topology has no backend pool events (feature backendPools)' },
   { ids: ['PRT-3'], initiatorPort: true, reason: 'every port of the topology is a front-end (Target Only) port' },
   { ids: ['VD-1', 'VD-2'], single: true, reason: 'the topology has no single virtual disk' },
   {

@@ -9,14 +9,21 @@ import { checkModel } from '../../../../harness/check/check-model.js';
 import { eventLabel, formatViolation } from '../../../../harness/check/format.js';
 import type { CheckReport } from '../../../../harness/types.js';
 import { createGroupModel, type GroupMachines } from '../../../../models/group.js';
-import { type CopyContext, mirrorMachine } from '../../../../models/mirror-machine.js';
+import { type CopyContext, type CopyDown, mirrorMachine } from '../../../../models/mirror-machine.js';
+import { pathMachine } from '../../../../models/path-machine.js';
 import { refuse } from '../../../../models/refusal.js';
 import { serverMachine } from '../../../../models/server-machine.js';
-import { defaultTopology, upsTopology } from '../../../../models/topology.js';
+import { defaultTopology, hostsTopology, poolsTopology, upsTopology } from '../../../../models/topology.js';
+import type { Topology } from '../../../../models/types.js';
 
 /** Checks the default topology built with broken machines, until every property named is violated. */
 function check(machines: Partial<GroupMachines>, ...stopAt: string[]): CheckReport {
-  return checkModel(createGroupModel(defaultTopology(), machines), { maxStates: 300_000, recoverability: false, stopAt });
+  return checkIn(defaultTopology(), machines, ...stopAt);
+}
+
+/** Checks a topology built with broken machines, until every property named is violated. */
+function checkIn(topology: Topology, machines: Partial<GroupMachines>, ...stopAt: string[]): CheckReport {
+  return checkModel(createGroupModel(topology, machines), { maxStates: 300_000, recoverability: false, stopAt });
 }
 
 /** The violation of `id`, with its SPEC IDs and the events of its shortest trace. */
@@ -34,10 +41,15 @@ function setIn(obj: unknown, path: string[], value: unknown): unknown {
   return { ...o, [path[0]!]: setIn(o[path[0]!], path.slice(1), value) };
 }
 
-/** The server machine with one transition replaced (a change `provide` cannot make: a target). */
+/** A machine with one transition replaced (a change `provide` cannot make: a target, an inline action). */
+function rewired(machine: AnyStateMachine, path: string[], transition: unknown): AnyStateMachine {
+  const config = setIn(machine.config, path, transition);
+  return createMachine(config as never, machine.implementations as never) as unknown as AnyStateMachine;
+}
+
+/** The server machine with one transition replaced. */
 function rewiredServer(path: string[], transition: unknown): AnyStateMachine {
-  const config = setIn(serverMachine.config, path, transition) as typeof serverMachine.config;
-  return createMachine(config as never, serverMachine.implementations as never) as unknown as AnyStateMachine;
+  return rewired(serverMachine as unknown as AnyStateMachine, path, transition);
 }
 
 const mapCopies = (copies: CopyContext[], f: (c: CopyContext) => Partial<CopyContext>) => copies.map((c) => ({ ...c, ...f(c) }));
@@ -216,5 +228,125 @@ describe('broken models are caught by the checker', () => {
     const v = reported(r, 'battery-low-stops');
     expect(v.spec).toEqual(['SRV-13']);
     expect(v.events).toEqual(['onBattery s1', 'batteryLow s1']);
+  });
+
+  it('SRV-13 a server that keeps its write-back cache on battery', () => {
+    const keepsWriteBack = serverMachine.provide({ actions: { writeThroughOnBattery: () => {} } });
+    const v = reported(checkIn(upsTopology(), { server: keepsWriteBack }, 'write-through-on-battery'), 'write-through-on-battery');
+    expect(v.spec).toEqual(['SRV-13']);
+    expect(v.events).toEqual(['onBattery s1']);
+    expect(v.message).toBe('s1 is on battery with the cache writeBack');
+  });
+
+  it('SRV-1 seenAs: a powered-on server that kept its clean-shutdown record is seen as Unavailable instead of Stopped', () => {
+    // Power-on that forgets to clear the record, for a server that was stopped.
+    const keepsRecord = rewiredServer(
+      ['states', 'power', 'states', 'off', 'on', 'powerOn'],
+      [{ guard: 'resumesRunning', target: 'on.running', actions: ['applyPendingCache'] }, { target: 'on.stopped' }],
+    );
+    const v = reported(check({ server: keepsRecord }, 'seen-as-follows-state'), 'seen-as-follows-state');
+    expect(v.spec).toEqual(['SRV-1', 'SRV-7']);
+    expect(v.events).toEqual(['stop s1', 'shutdown s1', 'powerOn s1']);
+    expect(v.message).toBe('s1 is stopped but seen as Unavailable');
+  });
+
+  it('PTH-1 a path that takes no notice of its host disconnecting', () => {
+    const ignoresHost = rewired(
+      pathMachine as unknown as AnyStateMachine,
+      ['on', 'hostDisconnected'],
+      [{ guard: 'hostConnected' }, { actions: refuse('HOST_ALREADY_DISCONNECTED', 'the host is already disconnected') }],
+    );
+    const v = reported(
+      checkIn(hostsTopology(), { path: ignoresHost }, 'host-connection-follows-host-events'),
+      'host-connection-follows-host-events',
+    );
+    expect(v.spec).toEqual(['PTH-1']);
+    expect(v.events).toEqual(['hostDisconnect h1']);
+    expect(v.message).toBe('after hostDisconnect h1, path h1->s1 reports hostConnected true, not false');
+  });
+
+  it('PTH-1 a path that stays online while its host is disconnected', () => {
+    const onlineWithoutHost = pathMachine.provide({
+      guards: {
+        allUp: ({ context }) => context.portEnabled && context.serverRunning,
+        notAllUp: ({ context }) => !(context.portEnabled && context.serverRunning),
+      },
+    });
+    const id = 'path-online-iff-port-enabled-and-server-runs';
+    const v = reported(checkIn(hostsTopology(), { path: onlineWithoutHost }, id), id);
+    expect(v.spec).toContain('PTH-1');
+    expect(v.events).toEqual(['hostDisconnect h1']);
+    expect(v.message).toBe('path h1->s1/fe1 is online but should be offline');
+  });
+
+  it('SRV-14 a mirror that keeps serving a copy whose backend pool failed', () => {
+    const ignoresPool = rewired(
+      rewired(mirrorMachine as unknown as AnyStateMachine, ['on', 'poolLost'], {}),
+      ['states', 'serving', 'on', 'poolLost'],
+      {},
+    );
+    const v = reported(checkIn(poolsTopology(), { mirror: ignoresPool }, 'no-io-without-pool'), 'no-io-without-pool');
+    expect(v.spec).toEqual(['SRV-14']);
+    expect(v.events).toEqual(['poolFail s1']);
+    expect(v.message).toBe('m1 takes host I/O on s1, whose backend pool is unavailable');
+  });
+
+  it('SRV-14 a server that starts without its backend pool', () => {
+    const startsAnyway = serverMachine.provide({ guards: { poolAvailable: () => true } });
+    const v = reported(checkIn(poolsTopology(), { server: startsAnyway }, 'start-needs-pool'), 'start-needs-pool');
+    expect(v.spec).toEqual(['SRV-14', 'SRV-12']);
+    expect(v.events).toEqual(['poolFail s1', 'restart s1']);
+    expect(v.message).toBe('restart s1 started virtualization although its backend pool is unavailable');
+  });
+
+  it('MIR-11 a mirror that reports doubleFailure after a site crash although no host could write', () => {
+    // Every newest copy that crashes while hosts have access counts as having lost cached writes,
+    // whether or not a host was connected to write.
+    const assumesWrites = mirrorMachine.provide({
+      actions: {
+        copiesDownServing: assign(({ context, event }) => {
+          const downs: readonly CopyDown[] = event.type === 'copiesDown' ? event.copies : [];
+          const survivor = context.copies.some((o) => !downs.some((d) => d.server === o.server) && o.up && o.data === 'current');
+          return {
+            copies: mapCopies(context.copies, (c) => {
+              const down = downs.find((d) => d.server === c.server);
+              if (!down || !c.up) return {};
+              if (!down.crashed) return { up: false, hostsWrote: false };
+              if (c.data !== 'current' || survivor) return { up: false, data: 'staleFull', hostsWrote: false };
+              return { up: false, lostCache: true, hostsWrote: false };
+            }),
+          };
+        }),
+      },
+    });
+    const id = 'double-failure-needs-lost-writes';
+    const v = reported(checkIn(hostsTopology(), { mirror: assumesWrites }, id), id);
+    expect(v.spec).toEqual(['MIR-11']);
+    expect(v.events.slice(0, 2)).toEqual(['hostDisconnect h1', 'hostDisconnect h2']);
+    expect(v.events).toContain('siteCrash');
+    expect(v.message).toMatch(/^m1 reports doubleFailure although s\d lost no acknowledged write another copy lacks$/);
+  });
+
+  it('MIR-11 a forced decision recorded as giving nothing up when the other copy was newer', () => {
+    const hidesLoss = mirrorMachine.provide({
+      actions: {
+        force: assign(({ context, event }) => {
+          if (event.type !== 'forceMirrorRecovery') return {};
+          return {
+            copies: mapCopies(context.copies, (c) =>
+              c.server === event.copy
+                ? { data: 'current', lostCache: false, hostsWrote: true }
+                : { data: 'staleFull', lostCache: false, hostsWrote: false },
+            ),
+            forced: { copy: event.copy, discarded: false },
+          };
+        }),
+      },
+    });
+    const id = 'forced-record-names-loss';
+    const v = reported(checkIn(hostsTopology(), { mirror: hidesLoss }, id), id);
+    expect(v.spec).toEqual(['MIR-11', 'DS-4']);
+    expect(v.events.at(-1)).toMatch(/^forceMirrorRecovery m1 --copy s\d$/);
+    expect(v.message).toMatch(/^forcing s\d for m1 gave up writes only another copy held, but the record says nothing was discarded$/);
   });
 });

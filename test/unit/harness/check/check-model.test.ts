@@ -5,7 +5,15 @@ import { eventLabel, formatViolation } from '../../../../harness/check/format.js
 import { createGroupModel, type GroupMachines } from '../../../../models/group.js';
 import { mirrorMachine } from '../../../../models/mirror-machine.js';
 import { serverMachine } from '../../../../models/server-machine.js';
-import { defaultTopology, fourServerTopology, namedTopologies, threeServerTopology, upsTopology } from '../../../../models/topology.js';
+import {
+  defaultTopology,
+  fourServerTopology,
+  hostsTopology,
+  namedTopologies,
+  poolsTopology,
+  threeServerTopology,
+  upsTopology,
+} from '../../../../models/topology.js';
 import type { CheckReport } from '../../../../harness/types.js';
 
 function check(machines: Partial<GroupMachines>, stopOnViolation = false, stopAt?: string[]) {
@@ -44,6 +52,24 @@ describe('model checker', () => {
   it('explores the UPS topology completely (SRV-13)', () => {
     const r = checkModel(createGroupModel(upsTopology()));
     expect(r.violations.map(formatViolation)).toEqual([]);
+  }, 60_000);
+
+  it('explores the opt-in topologies completely: host disconnects (PTH-1), backend pools (SRV-14), the forced record (MIR-11)', () => {
+    for (const t of [hostsTopology(), poolsTopology()]) {
+      const r = checkModel(createGroupModel(t));
+      expect(r.violations.map(formatViolation), t.name).toEqual([]);
+      expect(r.complete).toBe(true);
+      expect(r.unrecoverableStates).toBe(0);
+      expect(r.invariants).toEqual(
+        expect.arrayContaining([
+          'host-connection-follows-host-events',
+          'no-io-without-pool',
+          'start-needs-pool',
+          'double-failure-needs-lost-writes',
+          'forced-record-names-loss',
+        ]),
+      );
+    }
   }, 60_000);
 
   it('SRV-10 catches a server that starts by itself after a crash, with the minimal trace', () => {

@@ -124,8 +124,8 @@ describe('state diagrams generated from the machines', () => {
       '        power_on_running --> power_on_stopped: batteryLow [onBattery]<br/>SRV-13',
     ]);
     expect(arrow(source, 'power_off', 'power_on')).toEqual([
-      '      power_off --> power_on: powerOn [resumesRunning] → running<br/>SRV-9, SRV-10',
-      '      power_off --> power_on: powerOn → stopped<br/>SRV-9, SRV-10',
+      '      power_off --> power_on: powerOn [resumesRunning] → running<br/>SRV-9, SRV-10, SRV-14',
+      '      power_off --> power_on: powerOn → stopped<br/>SRV-9, SRV-10, SRV-14',
     ]);
     expect(source).toContain('power_off : ✗ SRV_POWERED_OFF: stop, start, restart, shutdown, crash, setCache');
   });

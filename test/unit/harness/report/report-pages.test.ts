@@ -86,7 +86,7 @@ describe('HTML report of a run', () => {
         { label: 'shutdown SRV-8, SRV-3, SRV-9', taken: false },
       ]),
     );
-    expect(server.source).toContain('class power_on_running,power_on_stopped,power_off,ups_mains,ups_battery visited');
+    expect(server.source).toContain('class power_on_running,power_on_stopped,power_off,pool_available,ups_mains,ups_battery visited');
   });
 
   it('shows each failure with its rule, path, evidence and replay command, and its path as a sequence diagram', () => {
