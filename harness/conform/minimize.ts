@@ -160,42 +160,54 @@ export async function ddmin<T>(items: readonly T[], fails: (candidate: readonly 
 /** Shortcut candidates tried per pass that do not fail before the pass gives up (each costs a fresh system). */
 export const SHORTCUT_TRIES = 8;
 
-/** A shortcut: the model's shortest path to the state a path reaches after its step `keep - 1`, then the path's steps from `keep` on. */
+/**
+ * A shortcut: a short event sequence from the initial state found by the model, then the path's
+ * steps from `keep` on. Exact: the prefix reaches the very state the path reached before step
+ * `keep`. Loose: it reaches the nearest state in which step `keep` is taken as in the path (a stop
+ * instead of a crash and a power-on, say), the model state after may differ.
+ */
 export interface Shortcut {
-  /** The shortest event sequence from the initial state to that state (breadth-first over the model, refused events skipped). */
+  /** The events from the initial state (breadth-first over the model, refused events skipped). */
   readonly prefix: readonly PlanStep[];
   /** Index of the first step of the path kept after the prefix. */
   readonly keep: number;
   /** Steps of the candidate: prefix plus the kept steps. */
   readonly length: number;
+  readonly exact: boolean;
 }
 
 /**
  * Model-guided candidates (issue 10): for each step j of `steps` (and the initial state), the
- * model's shortest path to the state reached after step j, followed by the steps after j. Only
- * candidates shorter than `steps` are returned, shortest first (ties: the one keeping fewer of the
- * original steps first, so the most of the detour is cut), one per distinct step sequence. A
- * prefix step takes `overlapIo` when the steps it replaces had the same event with it.
+ * model's shortest path to the state reached after step j, followed by the steps after j (exact);
+ * and the model's shortest path to any state in which step j+1 is accepted as in the path,
+ * followed by the steps from j+1 (loose). Only candidates shorter than `steps` are returned,
+ * shortest first (ties: exact ones first, then those keeping fewer of the original steps), one
+ * per distinct step sequence. A prefix step takes `overlapIo` when a step it replaces had the same
+ * event with it; the last step of a loose prefix takes it when any step it replaces had it.
  */
 export function shortcuts(model: GroupModel, steps: readonly PlanStep[]): Shortcut[] {
   // The model state after each step (refused steps leave it as it is); index 0 is the initial state.
   const states = [model.initial];
+  const refused: boolean[] = [];
   for (const s of steps) {
     const r = model.step(states[states.length - 1]!, s.event);
+    refused.push(r.refusal !== null);
     states.push(r.refusal ? states[states.length - 1]! : r.state);
   }
-  const wanted = new Map<string, number>();
-  states.forEach((s, i) => {
-    const k = model.key(s);
-    if (!wanted.has(k)) wanted.set(k, i);
-  });
+  const wanted = new Set(states.map((s) => model.key(s)));
   // Breadth-first from the initial state until every wanted state has its shortest path (each is
-  // reachable: the path itself reaches it), no deeper than the path is long.
-  const found = new Map<string, GroupEvent[]>([[model.key(model.initial), []]]);
-  let frontier: { state: GroupState; events: GroupEvent[] }[] = [{ state: model.initial, events: [] }];
+  // reachable: the path itself reaches it), no deeper than the path is long. Every state visited
+  // is kept, in order of depth, for the loose shortcuts.
+  interface Node {
+    readonly state: GroupState;
+    readonly events: readonly GroupEvent[];
+  }
+  const nodes: Node[] = [{ state: model.initial, events: [] }];
+  const found = new Map<string, readonly GroupEvent[]>([[model.key(model.initial), []]]);
+  let frontier: Node[] = [nodes[0]!];
   const seen = new Set([model.key(model.initial)]);
   for (let depth = 1; depth < steps.length && frontier.length > 0 && found.size < wanted.size; depth++) {
-    const next: typeof frontier = [];
+    const next: Node[] = [];
     for (const n of frontier) {
       for (const e of model.alphabet) {
         const r = model.step(n.state, e);
@@ -203,31 +215,40 @@ export function shortcuts(model: GroupModel, steps: readonly PlanStep[]): Shortc
         const k = model.key(r.state);
         if (seen.has(k)) continue;
         seen.add(k);
-        const events = [...n.events, e];
-        if (wanted.has(k)) found.set(k, events);
-        next.push({ state: r.state, events });
+        const node = { state: r.state, events: [...n.events, e] };
+        if (wanted.has(k)) found.set(k, node.events);
+        next.push(node);
+        nodes.push(node);
       }
     }
     frontier = next;
   }
   const out = new Map<string, Shortcut>();
+  const add = (events: readonly GroupEvent[], keep: number, exact: boolean) => {
+    const length = events.length + steps.length - keep;
+    if (length >= steps.length) return;
+    const replaced = steps.slice(0, keep).filter((s) => s.overlapIo);
+    const overlapping = new Set(replaced.map((s) => eventLabel(s.event)));
+    const prefix = events.map(
+      (event, i): PlanStep =>
+        overlapping.has(eventLabel(event)) || (!exact && replaced.length > 0 && i === events.length - 1)
+          ? { event, overlapIo: true }
+          : { event },
+    );
+    const key = [...prefix, ...steps.slice(keep)].map(stepLabel).join('\n');
+    if (!out.has(key)) out.set(key, { prefix, keep, length, exact });
+  };
   for (let keep = 0; keep <= steps.length; keep++) {
     const events = found.get(model.key(states[keep]!));
-    if (!events) continue;
-    const length = events.length + steps.length - keep;
-    if (length >= steps.length) continue;
-    const overlapping = new Set(
-      steps
-        .slice(0, keep)
-        .filter((s) => s.overlapIo)
-        .map((s) => eventLabel(s.event)),
-    );
-    const prefix = events.map((event): PlanStep => (overlapping.has(eventLabel(event)) ? { event, overlapIo: true } : { event }));
-    const key = [...prefix, ...steps.slice(keep)].map(stepLabel).join('\n');
-    const previous = out.get(key);
-    if (!previous) out.set(key, { prefix, keep, length });
+    if (events) add(events, keep, true);
   }
-  return [...out.values()].sort((a, b) => a.length - b.length || b.keep - a.keep);
+  for (let keep = 1; keep < steps.length; keep++) {
+    if (refused[keep]) continue;
+    const event = steps[keep]!.event;
+    const nearest = nodes.find((n) => model.step(n.state, event).refusal === null);
+    if (nearest) add(nearest.events, keep, false);
+  }
+  return [...out.values()].sort((a, b) => a.length - b.length || Number(b.exact) - Number(a.exact) || b.keep - a.keep);
 }
 
 /**
