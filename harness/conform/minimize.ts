@@ -3,15 +3,17 @@
 // expectation of each step from the model, so a candidate is judged on its own, not against the
 // original's expectations):
 //   1. no step after the failing one is needed. Model-guided shortcuts of that prefix come first
-//      (`shortcuts`: the model's shortest path to the state reached after a step, then the rest of
-//      the path; tried shortest first, the first that fails the same way replaces the path, again
-//      until none does). When none fails, the prefix itself, and shorter prefixes by bisection (a
-//      failure seen only in the final checks may need fewer steps);
+//      (`shortcuts`: the model's shortest path to the state reached after a step, or to the nearest
+//      state that takes the next kept step, then the rest of the path; shortest first, the first
+//      that fails the same way replaces the path, again until none does). When none fails, the
+//      prefix itself, and shorter prefixes by bisection (a failure seen only in the final checks
+//      may need fewer steps);
 //   2. delta debugging (Zeller's ddmin) on paths still long, then single-step removals in the order
 //      the model makes likely (`removalOrder`), each success followed by shortcuts again, down to a
-//      path from which no single step can be removed. Both candidate kinds use the model only,
-//      never knowledge of the fault, so they cost a handful of fresh systems where blind ddmin
-//      costs dozens;
+//      path from which no single step can be removed; each removal from it that passed then gets a
+//      second run (a timing-dependent failure may have passed by chance). The candidates come from
+//      the model only, never from knowledge of the fault, and cost a handful of fresh systems where
+//      blind ddmin costs dozens;
 //   3. the final path is re-run N times: all fail, the failure is deterministic; some, it is
 //      timing-dependent; none, it did not reproduce.
 // "Fails the same way" means the same SPEC ID and error code (and for CF-1 a differing field in
@@ -20,7 +22,7 @@
 // model refuses a step the original path took is skipped without being run: it would test a
 // refusal (SRV-12) rather than the behaviour that failed. Stages 1 and 2 share a time budget; when
 // it runs out, the smallest failing path found so far is kept (and marked). Identical candidates
-// are run once.
+// are run once (but for the second runs of stage 2).
 
 import type { Adapter } from '../../adapters/types.js';
 import type { GroupModel, GroupState } from '../../models/group.js';
@@ -331,11 +333,17 @@ export async function minimizeFailure(ctx: MinimizeContext, failed: PathResult, 
       workRoot: ctx.workRoot,
     });
 
-  /** Plays a candidate (once per distinct one); whether it fails the same way. */
-  const fails = async (candidate: readonly Item[]): Promise<boolean> => {
+  /** Candidates that passed once and were given a second run. */
+  const retried = new Set<string>();
+  /** Plays a candidate (once per distinct one, twice with `again` when it passed the first time); whether it fails the same way. */
+  const fails = async (candidate: readonly Item[], again = false): Promise<boolean> => {
     const steps = candidate.map((c) => c.step);
     const key = steps.map(stepLabel).join('\n');
     let result = runs.get(key);
+    if (again && result && !retried.has(key) && !(result.outcome === 'failed' && sameFailure(failure, result.failure))) {
+      retried.add(key);
+      result = undefined;
+    }
     if (!result) {
       let state = ctx.model.initial;
       for (const c of candidate) {
@@ -381,7 +389,7 @@ export async function minimizeFailure(ctx: MinimizeContext, failed: PathResult, 
   };
 
   /** Removes single steps, most likely removable first, until none can go; shortcuts after each removal. */
-  const removalPass = async (current: readonly Item[]): Promise<readonly Item[]> => {
+  const removalPass = async (current: readonly Item[], again = false): Promise<readonly Item[]> => {
     for (;;) {
       let removed = false;
       const order = removalOrder(
@@ -391,7 +399,7 @@ export async function minimizeFailure(ctx: MinimizeContext, failed: PathResult, 
       );
       for (const i of order) {
         const candidate = current.filter((_, j) => j !== i);
-        if (await fails(candidate)) {
+        if (await fails(candidate, again)) {
           current = await shortcutPass(candidate);
           removed = true;
           break;
@@ -421,7 +429,10 @@ export async function minimizeFailure(ctx: MinimizeContext, failed: PathResult, 
   const prefixLength = current.length;
   // 2. Delta debugging on long paths, then ordered single-step removals.
   if (current.length > DDMIN_ABOVE) current = await ddmin(current, fails);
-  if (current.length >= 1) await removalPass(current);
+  if (current.length >= 1) current = await removalPass(current);
+  // A timing-dependent failure may have let a removal pass by chance: each removal from the final
+  // path that passed gets one more run.
+  if (current.length >= 1 && !budgetExhausted) await removalPass(current, true);
   const durationMs = Math.round(performance.now() - started);
 
   // 3. Reproduction on fresh systems.
