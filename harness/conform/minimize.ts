@@ -15,7 +15,8 @@
 //      the model only, never from knowledge of the fault, and cost a handful of fresh systems where
 //      blind ddmin costs dozens;
 //   3. the final path is re-run N times: all fail, the failure is deterministic; some, it is
-//      timing-dependent; none, it did not reproduce.
+//      timing-dependent; none, it did not reproduce (then the next smallest failing candidates
+//      are re-run instead, and the first that fails again is kept).
 // "Fails the same way" means the same SPEC ID and error code (and for CF-1 a differing field in
 // common, see sameFailure). Candidates settle within a shorter timeout than the run's (see
 // candidateSettleMs); the re-runs of stage 3 use the run's own. A candidate in which the
@@ -297,6 +298,9 @@ export function pathOfSteps(model: GroupModel, original: PlanPath, steps: readon
   );
 }
 
+/** Failing candidates re-run after the smallest when it fails in none of its re-runs. */
+export const REPRODUCE_FALLBACKS = 2;
+
 /** Paths at most this long skip ddmin: ordered single-step removals cost fewer runs there. */
 const DDMIN_ABOVE = 4;
 
@@ -318,6 +322,8 @@ export async function minimizeFailure(ctx: MinimizeContext, failed: PathResult, 
   let candidateRuns = 0;
   let invalidCandidates = 0;
   let budgetExhausted = false;
+  /** Every candidate that failed the same way. */
+  const found: { items: readonly Item[]; result: PathResult }[] = [];
   /** The smallest failing run so far. */
   let best: { items: readonly Item[]; result: PathResult } = { items, result: failed };
 
@@ -363,6 +369,7 @@ export async function minimizeFailure(ctx: MinimizeContext, failed: PathResult, 
       runs.set(key, result);
     }
     const same = result.outcome === 'failed' && sameFailure(failure, result.failure);
+    if (same && !found.some((f) => f.result === result)) found.push({ items: [...candidate], result });
     if (same && candidate.length <= best.items.length) best = { items: [...candidate], result };
     return same;
   };
@@ -435,24 +442,39 @@ export async function minimizeFailure(ctx: MinimizeContext, failed: PathResult, 
   if (current.length >= 1 && !budgetExhausted) await removalPass(current, true);
   const durationMs = Math.round(performance.now() - started);
 
-  // 3. Reproduction on fresh systems.
-  const path =
-    best.result === failed
+  // 3. Reproduction on fresh systems. When the smallest path fails in none of the re-runs (a
+  //    timing-dependent failure that a candidate met by chance), the next smallest failing ones
+  //    are re-run instead, up to REPRODUCE_FALLBACKS of them; the first that fails again is kept.
+  const pathOf = (f: { items: readonly Item[]; result: PathResult }) =>
+    f.result === failed
       ? pathOfSteps(
           ctx.model,
           original,
-          best.items.map((x) => x.step),
+          f.items.map((x) => x.step),
         )
-      : best.result.path;
+      : f.result.path;
+  const others = found.filter((f) => f !== best).sort((a, b) => a.items.length - b.items.length);
+  let chosen = best;
+  let path = pathOf(best);
   let failures = 0;
-  for (let k = 0; k < reproduce; k++) {
-    const r = await play(path, ctx.settings);
-    if (r.outcome === 'failed' && sameFailure(failure, r.failure)) failures++;
+  for (const option of [best, ...others].slice(0, 1 + REPRODUCE_FALLBACKS)) {
+    const p = pathOf(option);
+    let n = 0;
+    for (let k = 0; k < reproduce; k++) {
+      const r = await play(p, ctx.settings);
+      if (r.outcome === 'failed' && sameFailure(failure, r.failure)) n++;
+    }
+    if (n > 0 || reproduce === 0) {
+      chosen = option;
+      path = p;
+      failures = n;
+      break;
+    }
   }
   return {
     path,
-    failure: best.result.failure!,
-    steps: best.result.steps,
+    failure: chosen.result.failure!,
+    steps: chosen.result.steps,
     originalLength: original.steps.length,
     prefixLength,
     candidateRuns,
