@@ -131,11 +131,17 @@ export const faultCases: Record<FaultSwitch, FaultCase> = {
     settings: { maxBlocks: 4 },
   },
   cleanShutdownFailed: { fault: 'cleanShutdownFailed', cues: [event('shutdown of a server', 'shutdown')], rule: 'CF-1' },
+  // Writes to v1 that land while s1 stops are dropped (DS-1). Whether one lands in that window is
+  // timing; the same slip keeps s1's front end open after its mirror stopped, so writes to m1 in
+  // the window reach only s1's copy, and a path that then completes a recovery meets the copies
+  // differing (DS-6): a real effect of the slip, and the one a plan path often meets first.
   singleDiskDropWhileStopping: {
     fault: 'singleDiskDropWhileStopping',
     cues: [gracefulStop('s1', true)],
     end: (s) => readable(s, 'v1'),
     rule: 'DS-1',
+    orRule: 'DS-6',
+    orCues: [gracefulStop('s1', true), recoveryComplete],
   },
   // Power-loss mode: the flushed write was destaged into the overlay and never synced, so the crash
   // loses it (DS-3). A path that completes a recovery of m1 first meets the copies differing
