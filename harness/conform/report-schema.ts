@@ -100,7 +100,10 @@ const MinimizationSchema = Obj(
     failure: PathFailureSchema,
     steps: Type.Array(StepRecordSchema),
     originalLength: Type.Integer({ minimum: 0, description: 'steps of the original failing path' }),
-    prefixLength: Type.Integer({ minimum: 0, description: 'steps of the shortest failing prefix' }),
+    prefixLength: Type.Integer({
+      minimum: 0,
+      description: 'steps of the path delta debugging started from: the shortest failing prefix, or a shorter shortcut of it',
+    }),
     candidateRuns: Type.Integer({ minimum: 0, description: 'candidate paths run on fresh systems' }),
     invalidCandidates: Type.Integer({ minimum: 0, description: 'candidates skipped: the model refuses a step the original took' }),
     durationMs: Type.Number({ minimum: 0 }),

@@ -124,13 +124,17 @@ export async function runPath(options: RunPathOptions): Promise<PathResult> {
       rt.ioOps = 0;
       const label = eventLabel(step.event);
       let outcome: StepRecord['result'] = 'accepted';
+      // A step that fails after settling (a check of data or probes) records its settle time:
+      // minimization derives the candidates' settle timeout from it.
+      let settledMs = 0;
       try {
         outcome = await act(rt, step);
         const { status, ms } = await settle(rt);
+        settledMs = ms;
         await checkState(rt, status, inSync, step.event);
         steps.push({ label, result: outcome, settleMs: Math.round(ms), ioOps: rt.ioOps, status: statusLine(status) });
       } catch (error) {
-        steps.push({ label, result: outcome, settleMs: 0, ioOps: rt.ioOps });
+        steps.push({ label, result: outcome, settleMs: Math.round(settledMs), ioOps: rt.ioOps });
         throw error;
       }
       options.onStep?.();

@@ -100,7 +100,7 @@ export interface Reproduction {
   readonly verdict: 'deterministic' | 'timing-dependent' | 'not-reproduced' | 'unchecked';
 }
 
-/** A failing path minimized: shortest failing prefix, then steps the failure does not need removed (delta debugging). */
+/** A failing path minimized: model-guided shortcuts or the shortest failing prefix, then steps the failure does not need removed (delta debugging). */
 export interface Minimization {
   /** The minimized path, a self-contained plan path (its ID comes from its steps, `min-<hash>`). */
   readonly path: PlanPath;
@@ -110,7 +110,7 @@ export interface Minimization {
   readonly steps: readonly StepRecord[];
   /** Steps of the original failing path. */
   readonly originalLength: number;
-  /** Steps of the shortest failing prefix found before delta debugging. */
+  /** Steps of the path delta debugging started from: the shortest failing prefix, or a shorter model-guided shortcut of it that failed the same way. */
   readonly prefixLength: number;
   /** Candidate paths run on fresh systems (the reproduction runs not counted). */
   readonly candidateRuns: number;

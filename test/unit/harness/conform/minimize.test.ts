@@ -77,7 +77,9 @@ describe('minimal counterexamples', { timeout: 120_000 }, () => {
     expect(r.failure).toMatchObject({ rule: 'CF-1', step: 8 });
     const m = r.minimized!;
     expect(labels(r)).toEqual(['stop s1']);
-    expect(m).toMatchObject({ originalLength: 12, prefixLength: 9, budgetExhausted: false });
+    expect(m).toMatchObject({ originalLength: 12, budgetExhausted: false });
+    // Delta debugging starts from at most the prefix up to the failing step (a model-guided shortcut of it may be shorter).
+    expect(m.prefixLength).toBeLessThanOrEqual(9);
     expect(m.failure).toMatchObject({ rule: 'CF-1', step: 0 });
     expect(m.failure.diff).toContainEqual({ field: 'paths[h1->s1].online', expected: false, observed: true });
     expect(m.reproduction).toEqual({ runs: 3, failures: 3, verdict: 'deterministic' });
@@ -89,15 +91,14 @@ describe('minimal counterexamples', { timeout: 120_000 }, () => {
     const evidence = lines.findIndex((l) => l.includes('paths[h1->s1].online: expected false, observed true'));
     expect(step).toBeGreaterThan(0);
     expect(evidence).toBeGreaterThan(step);
-    expect(text).toMatch(/minimized 12 -> 1 step\(s\) \(prefix 9, .*reproduced 3\/3: deterministic/);
+    expect(text).toMatch(/minimized 12 -> 1 step\(s\) \(prefix \d, .*reproduced 3\/3: deterministic/);
   });
 
-  it('DS-1 a write dropped early and found only at the final read-back is cut to the shortest failing prefix', async () => {
+  it('DS-1 a write dropped early and found only at the final read-back is cut to one step', async () => {
     // The third write to m1 is dropped: the initial state's checks write twice, the first step's checks once more.
     const r = await runMinimized(longPath, { lies: { dropWrite: { vdisk: 'm1', nth: 3 } } }, 1);
     expect(r.failure).toMatchObject({ rule: 'DS-1', step: 12 });
     const m = r.minimized!;
-    expect(m.prefixLength).toBe(1);
     expect(m.path.steps).toHaveLength(1);
     expect(m.failure).toMatchObject({ rule: 'DS-1', step: 1 });
     expect(m.failure.data?.[0]).toMatchObject({ vdisk: 'm1', found: expect.stringMatching(/^zeros/) });
