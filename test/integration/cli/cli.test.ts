@@ -80,7 +80,7 @@ describe('sanspec: one command line', () => {
       [['server'], 'USAGE_UNKNOWN_COMMAND', /sanspec server needs a command: stop, start/],
       [['check', '--fast'], 'USAGE_BAD_OPTION', /unknown option '--fast'/],
       [['check', '--topology'], 'USAGE_BAD_OPTION', /option '--topology <name-or-file>' argument missing/],
-      [['check', '--topology', 'four-servers'], 'USAGE_BAD_ARGUMENT', /unknown topology "four-servers"/],
+      [['check', '--topology', 'five-servers'], 'USAGE_BAD_ARGUMENT', /unknown topology "five-servers"/],
       [['server', 'stop'], 'USAGE_BAD_ARGUMENT', /missing required argument 'name'/],
       [['status', 'now'], 'USAGE_BAD_ARGUMENT', /too many arguments/],
       [['group', 'up', '--backend', 'tape'], 'USAGE_BAD_ARGUMENT', /argument 'tape' is invalid. Allowed choices are file, loop/],
