@@ -8,17 +8,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createModelAdapter, type ModelAdapterOptions } from '../../../../adapters/model/index.js';
+import type { ModelAdapterOptions } from '../../../../adapters/model/index.js';
 import { eventLabel } from '../../../../harness/check/format.js';
-import { formatFailure } from '../../../../harness/conform/format-failure.js';
 import { refusedSteps, removalOrder, shortcuts } from '../../../../harness/conform/minimize.js';
-import { runPlan } from '../../../../harness/conform/run-plan.js';
-import type { PathResult } from '../../../../harness/conform/types.js';
 import type { PlanStep } from '../../../../harness/plan/types.js';
 import { shortestShowingIn } from '../../../../harness/plan/shortest-showing.js';
 import { createGroupModel, type GroupModel } from '../../../../models/group.js';
 import { conformanceTopology } from '../../../../models/topology.js';
-import { type HandPath, handPath, handPlan } from './hand-plan.js';
+import { type HandPath, handPath } from './hand-plan.js';
+import { runMinimized } from './run-minimized.js';
+
+const runMinimizedIn = (path: HandPath, adapter: ModelAdapterOptions) => runMinimized(path, adapter, dir, 1);
 
 const topology = conformanceTopology();
 const model = createGroupModel(topology);
@@ -47,20 +47,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function runMinimized(path: HandPath, adapter: ModelAdapterOptions): Promise<PathResult> {
-  const report = await runPlan({
-    adapter: createModelAdapter(adapter),
-    plan: handPlan([path]),
-    jobs: 1,
-    settleTimeoutMs: 300,
-    workRoot: dir,
-    minimize: { reproduce: 1 },
-  });
-  const [result] = report.paths;
-  expect(result!.outcome, formatFailure(result!)).toBe('failed');
-  return result!;
-}
 
 describe('model-guided minimization candidates', { timeout: 60_000 }, () => {
   it('CF-1 shortcuts of a failing path are shorter, shortest first, exact ones end in the same model state, the first is the shortest path that shows the lie', () => {
@@ -120,7 +106,7 @@ describe('model-guided minimization candidates', { timeout: 60_000 }, () => {
 
   it('DS-6 a recovery that copies nothing, found after a crash, is minimized through a loose shortcut to a path without the crash', async () => {
     const crash: HandPath = { name: 'crash', spec: ['DS-6'], steps: ['~crash s1', 'powerOn s1', 'start s1', 'recoveryComplete m1'] };
-    const r = await runMinimized(crash, { lies: { recoveryCopiesNothing: true } });
+    const r = await runMinimizedIn(crash, { lies: { recoveryCopiesNothing: true } });
     expect(r.failure?.rule).toBe('DS-6');
     const m = r.minimized!;
     expect(m.failure.rule).toBe('DS-6');
@@ -130,7 +116,7 @@ describe('model-guided minimization candidates', { timeout: 60_000 }, () => {
   });
 
   it('CF-1 a lie behind a long detour is minimized by the first shortcut, in fewer candidate runs than the path has steps', async () => {
-    const r = await runMinimized(detour, { lies: { reportStoppedPathsOnline: true } });
+    const r = await runMinimizedIn(detour, { lies: { reportStoppedPathsOnline: true } });
     expect(r.failure).toMatchObject({ rule: 'CF-1', step: detour.steps.length - 1 });
     const m = r.minimized!;
     expect(m.path.steps.map((s) => eventLabel(s.event))).toEqual(['stop s1']);
@@ -168,7 +154,7 @@ describe('model-guided minimization candidates', { timeout: 60_000 }, () => {
 
   it('DS-1 a write dropped by the lie, after a detour, is minimized to one step by shortcuts and removals', async () => {
     // The third write to m1 is dropped: the initial state's checks write twice, the first step's checks once more.
-    const r = await runMinimized(
+    const r = await runMinimizedIn(
       {
         name: 'drop',
         spec: ['DS-1'],

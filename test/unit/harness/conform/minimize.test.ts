@@ -21,6 +21,9 @@ import type { PathResult, RunReport } from '../../../../harness/conform/types.js
 import { loadPlan } from '../../../../harness/plan/plan-file.js';
 import { capturedRun } from './captured-run.js';
 import { handPlan, type HandPath } from './hand-plan.js';
+import { runMinimized as runIn } from './run-minimized.js';
+
+const runMinimized = (path: HandPath, adapter: ModelAdapterOptions, reproduce = 3) => runIn(path, adapter, dir, reproduce);
 
 let dir: string;
 beforeEach(async () => {
@@ -49,21 +52,6 @@ const longPath: HandPath = {
     'write m1',
   ],
 };
-
-/** Runs one hand path on the model adapter with minimization on; returns its result. */
-async function runMinimized(path: HandPath, adapter: ModelAdapterOptions, reproduce = 3): Promise<PathResult> {
-  const report = await runPlan({
-    adapter: createModelAdapter(adapter),
-    plan: handPlan([path]),
-    jobs: 1,
-    settleTimeoutMs: 300,
-    workRoot: dir,
-    minimize: { reproduce },
-  });
-  const [result] = report.paths;
-  expect(result!.outcome, formatFailure(result!)).toBe('failed');
-  return result!;
-}
 
 const labels = (r: PathResult) => r.minimized!.path.steps.map((s) => eventLabel(s.event));
 
