@@ -2,11 +2,13 @@
 // engine's (engine/cli/commands.ts) on the plumbing of contracts/cli.ts. Only this file sees both
 // sides; the engine imports nothing from the toolkit.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CliApp } from '../contracts/cli.js';
+import { repositoryRoot } from '../engine/build/engine-bundle.js';
 import { engineCommands } from '../engine/cli/commands.js';
 import { toolkitCommands } from '../harness/cli/commands.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(join(repositoryRoot(), 'package.json'), 'utf8')) as { version: string };
 
 export const sanspecApp: CliApp = {
   name: 'sanspec',

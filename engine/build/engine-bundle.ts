@@ -11,7 +11,7 @@
 // are started where nothing can wait (engine/util/engine-process.ts); a build happens once per
 // change of the sources and takes about a second, a look-up in the cache a few milliseconds.
 
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -49,8 +49,18 @@ export class EngineBuildError extends Error {
   }
 }
 
-/** The repository root, from this file's place in it (engine/build/). */
-export const repositoryRoot = (): string => fileURLToPath(new URL('../../', import.meta.url));
+/** Replaced by the repository root's path in bundles (esbuild `define`); undeclared when running from sources. */
+declare const SANSPEC_REPOSITORY_ROOT: string;
+
+/**
+ * The repository root: from this file's place in it (engine/build/), or, inside a bundle (which
+ * lives in the cache, not next to its sources), the root it was built from.
+ */
+export const repositoryRoot = (): string =>
+  typeof SANSPEC_REPOSITORY_ROOT === 'string' ? SANSPEC_REPOSITORY_ROOT : fileURLToPath(new URL('../../', import.meta.url));
+
+/** `require` from the repository root: its packages, found from bundles in a cache directory anywhere. */
+export const repositoryRequire = (): NodeJS.Require => createRequire(join(repositoryRoot(), 'package.json'));
 
 /**
  * The cache directory: SANSPEC_CACHE_DIR, else node_modules/.cache/sanspec in the repository, else
@@ -91,7 +101,7 @@ export function engineBundle(): EngineBundle {
 }
 
 /** esbuild, loaded when a bundle is looked up or built: never by a process started from a bundle. */
-const loadEsbuild = (): typeof import('esbuild') => createRequire(import.meta.url)('esbuild');
+const loadEsbuild = (): typeof import('esbuild') => repositoryRequire()('esbuild');
 
 /** The bundles of the sources in `root`, from the cache directory `cache` or built into it now (not memoized). */
 export function findOrBuildEngineBundle(root: string, cache: string): EngineBundle {
@@ -117,6 +127,8 @@ export interface BundleSpec<E extends string> {
   readonly version: number;
   /** Compile-time constants. */
   readonly define?: Record<string, string>;
+  /** Code put before the bundle, e.g. a `require` for CommonJS packages that load Node's modules. */
+  readonly banner?: string;
 }
 
 /** Bundles of some sources, found or built like the engine's (see the top of this file). */
@@ -129,7 +141,9 @@ export interface Bundle<E extends string> {
 /** The bundles of `spec` from the sources in `root`, from the cache directory `cache` or built into it now (not memoized). */
 export function findOrBuildBundle<E extends string>(root: string, cache: string, spec: BundleSpec<E>): Bundle<E> {
   const esbuild = loadEsbuild();
-  const hash = sourceHash(root, `esbuild ${esbuild.version}; build ${spec.name} ${spec.version}`, spec.roots).slice(0, 20);
+  // The root is part of the identity: bundles find the repository's files (package.json, models/
+  // for diagrams, node_modules) by the path they were built from.
+  const hash = sourceHash(root, `esbuild ${esbuild.version}; build ${spec.name} ${spec.version}; root ${root}`, spec.roots).slice(0, 20);
   const dir = join(cache, `${spec.name}-${hash}`);
   const entries = Object.fromEntries(Object.keys(spec.entries).map((e) => [e, join(dir, `${e}.mjs`)])) as Record<E, string>;
   if (exists(dir)) return { dir, entries, built: false };
@@ -148,7 +162,8 @@ export function findOrBuildBundle<E extends string>(root: string, cache: string,
         platform: 'node',
         format: 'esm',
         target: 'node20',
-        define: spec.define ?? {},
+        banner: { js: spec.banner ?? '' },
+        define: { SANSPEC_REPOSITORY_ROOT: JSON.stringify(root), ...spec.define },
         // A bundle never builds bundles; the builder stays out of them.
         external: ['esbuild'],
         sourcemap: 'linked',
@@ -165,6 +180,7 @@ export function findOrBuildBundle<E extends string>(root: string, cache: string,
           'add their directory to the roots of the bundle so that a change to them rebuilds the bundles',
       );
     }
+    writeStamps(root, tmp, Object.keys(result.metafile.inputs));
     try {
       renameSync(tmp, dir);
     } catch (error) {
@@ -176,6 +192,30 @@ export function findOrBuildBundle<E extends string>(root: string, cache: string,
   }
   pruneStale(cache, dir, spec.name);
   return { dir, entries, built: true };
+}
+
+/** The file in a bundle directory that lists its inputs with their size and modification time (bundle-stamp.mjs). */
+export const INPUTS_FILE = 'inputs.json';
+
+/**
+ * Writes the bundle directory's INPUTS_FILE: `[path relative to root, size, mtime in ms]` of each
+ * of its inputs (default: the ones it lists now), what bin/sanspec.mjs checks before it runs a
+ * bundle. Rewriting it after the source hash has matched again keeps a touched but unchanged
+ * source from sending every later start through the sources.
+ */
+export function writeStamps(root: string, dir: string, inputs?: readonly string[]): void {
+  const file = join(dir, INPUTS_FILE);
+  const paths = inputs ?? (JSON.parse(readFileSync(file, 'utf8')) as Array<[string]>).map(([path]) => path);
+  const stamps = paths
+    .filter((input) => !input.includes(':')) // esbuild's virtual inputs (none today), not files
+    .map((input) => {
+      const st = statSync(join(root, input));
+      return [input, st.size, st.mtimeMs];
+    });
+  // Whole or not at all: a command may be reading it.
+  const tmp = `${file}.${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(stamps)}\n`);
+  renameSync(tmp, file);
 }
 
 /** Removes bundles of other sources older than STALE_MS, and leftovers of interrupted builds. */

@@ -5,9 +5,10 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { repositoryRequire } from '../../engine/build/engine-bundle.js';
 import type { Diagram } from './types.js';
 
 /** Where Debian's chromium package puts the browser. */
@@ -68,10 +69,9 @@ export function renderProblem(chromium = DEFAULT_CHROMIUM): string | null {
   if (!existsSync(chromium)) {
     return `no Chromium at ${chromium} (install Debian's chromium package: apt-get install chromium)`;
   }
-  const require = createRequire(import.meta.url);
   for (const pkg of ['@mermaid-js/mermaid-cli', 'puppeteer']) {
     try {
-      require.resolve(pkg);
+      repositoryRequire().resolve(pkg);
     } catch {
       return `the ${pkg} package is not installed (it comes with the development dependencies: npm install --include=dev)`;
     }
@@ -87,6 +87,12 @@ export interface RenderOptions {
   onImage?: (file: string) => void;
 }
 
+/**
+ * A development dependency, from the repository's packages: the command line's bundle
+ * (bin/cli-bundle.ts) leaves these out, and it may live in a cache directory outside the repository.
+ */
+const importDevPackage = (pkg: string): Promise<unknown> => import(pathToFileURL(repositoryRequire().resolve(pkg)).href);
+
 /** Renders every diagram into `dir` as `<name>.svg` or `<name>.png`; returns the files written. */
 export async function renderDiagrams(
   diagrams: readonly Diagram[],
@@ -94,8 +100,8 @@ export async function renderDiagrams(
   format: ImageFormat,
   options: RenderOptions = {},
 ): Promise<string[]> {
-  const { renderMermaid } = await import('@mermaid-js/mermaid-cli');
-  const { default: puppeteer } = await import('puppeteer');
+  const { renderMermaid } = (await importDevPackage('@mermaid-js/mermaid-cli')) as typeof import('@mermaid-js/mermaid-cli');
+  const { default: puppeteer } = (await importDevPackage('puppeteer')) as typeof import('puppeteer');
   const browser = await puppeteer.launch({
     executablePath: options.chromium ?? DEFAULT_CHROMIUM,
     headless: true,

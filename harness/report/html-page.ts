@@ -3,7 +3,7 @@
 // artifact, an e-mail attachment or a machine without network.
 
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { repositoryRequire } from '../../engine/build/engine-bundle.js';
 import { CLIENT_SCRIPT } from './client-script.js';
 
 /** A diagram of a page: where it goes, its Mermaid source and, for coverage, its arrows. */
@@ -31,7 +31,7 @@ let mermaidCache: string | null | undefined;
 export function mermaidBundle(): string | null {
   if (mermaidCache === undefined) {
     try {
-      const file = createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js');
+      const file = repositoryRequire().resolve('mermaid/dist/mermaid.min.js');
       mermaidCache = readFileSync(file, 'utf8').replace(/<\/script/gi, '<\\/script');
     } catch {
       mermaidCache = null;
