@@ -98,9 +98,6 @@ export class Supervisor {
     await this.releaseLoops(name);
     const out = openSync(paths.log, 'a');
     const args = engineProcessArgs('server', ['--dir', this.dir, '--name', name, '--ups', m.ups]);
-    // SANSPEC_CPU_PROF=DIR: servers write V8 CPU profiles there when they exit cleanly (diagnosis).
-    const profiles = process.env.SANSPEC_CPU_PROF;
-    if (profiles) args.unshift('--cpu-prof', `--cpu-prof-dir=${profiles}`);
     if (this.apiUrl) args.push('--supervisor', this.apiUrl);
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', out, out],

@@ -31,6 +31,12 @@ export const fromSourcesRequested = (env: NodeJS.ProcessEnv = process.env): bool
 
 /** Arguments for `node` (process.execPath) that run `entry` with `args`; `env` is the environment the process gets. */
 export function engineProcessArgs(entry: EngineEntry, args: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  // SANSPEC_CPU_PROF=DIR: the supervisor and the servers write V8 CPU profiles there when they exit cleanly (diagnosis).
+  const profile = env.SANSPEC_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.SANSPEC_CPU_PROF}`] : [];
+  return [...profile, ...scriptArgs(entry, args, env)];
+}
+
+function scriptArgs(entry: EngineEntry, args: readonly string[], env: NodeJS.ProcessEnv): string[] {
   if (runningFromBundle()) return [fileURLToPath(new URL(`./${entry}.mjs`, import.meta.url)), ...args];
   if (fromSourcesRequested(env))
     return [
