@@ -1,4 +1,5 @@
 import type { GroupModel, GroupState } from '../../models/group.js';
+import type { Refusal } from '../../models/refusal.js';
 import type { GroupEvent } from '../../models/types.js';
 import { PairTable, StateTable } from './state-table.js';
 
@@ -34,6 +35,8 @@ export interface ExploreOptions {
    * target (with symmetry reduction, `to` may be a renamed copy of it).
    */
   onTransition?: (from: number, event: number, to: number, fromState: GroupState, toState: GroupState, toModel: number) => void;
+  /** Called for every refused event of every explored state (SRV-12), in breadth-first order, with the model's refusal. */
+  onRefusal?: (from: number, event: number, refusal: Refusal) => void;
   /**
    * Called once per new state, in breadth-first order, with the number of its model state (the
    * same for explored states that differ only in the monitor). Return false to stop.
@@ -103,7 +106,7 @@ export class StateSpaceTooLarge extends Error {
  * states costs one step per event, not one per pair.
  */
 export function explore(model: GroupModel, options: ExploreOptions = {}): Exploration {
-  const { monitor, onTransition, onState, onLimit, maxStates = 2_000_000 } = options;
+  const { monitor, onTransition, onRefusal, onState, onLimit, maxStates = 2_000_000 } = options;
   const alphabet = model.alphabet;
   const E = alphabet.length;
   // Model states by value, and the model's step from each: to[id * E + e] is the id of the
@@ -112,10 +115,13 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
   const modelStates: GroupState[] = [model.initial];
   models.add(model.initial, 0);
   let to = new Int32Array(1024 * E).fill(UNKNOWN);
+  // The model's refusals by mid * E + e, kept only for onRefusal.
+  const refusalOf = new Map<number, Refusal>();
   const modelStep = (mid: number, e: number): number => {
     const known = to[mid * E + e]!;
     if (known !== UNKNOWN) return known;
     const r = model.step(modelStates[mid]!, alphabet[e]!);
+    if (r.refusal && onRefusal) refusalOf.set(mid * E + e, r.refusal);
     const t = r.refusal ? REFUSED : idOf(r.state);
     to[mid * E + e] = t;
     return t;
@@ -226,6 +232,7 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
       const toModel = modelStep(fromModel, e);
       if (toModel === REFUSED) {
         refusals++;
+        onRefusal?.(i, e, refusalOf.get(fromModel * E + e)!);
         continue;
       }
       transitions++;
