@@ -101,15 +101,17 @@ export interface Refusals {
 export function stateRefusals(graph: StateGraph): Refusals {
   const labels = graph.model.alphabet.map(eventLabel);
   const keys: string[] = [];
-  const itemOf = new Map<string, number>();
-  const { refusalStart: start, refusalEvent: events, refusalCode } = graph;
+  const { refusalStart: start, refusalEvent: events, refusalCode, refusalCodes } = graph;
+  // Items by event and code, numbered in order of first appearance.
+  const C = refusalCodes.length;
+  const itemOf = new Int32Array(labels.length * C).fill(-1);
   const items = new Int32Array(events.length);
   for (let k = 0; k < events.length; k++) {
-    const key = `refused ${labels[events[k]!]} with ${refusalCode[k]}`;
-    let item = itemOf.get(key);
-    if (item === undefined) {
-      item = keys.push(key) - 1;
-      itemOf.set(key, item);
+    const pair = events[k]! * C + refusalCode[k]!;
+    let item = itemOf[pair]!;
+    if (item < 0) {
+      item = keys.push(`refused ${labels[events[k]!]} with ${refusalCodes[refusalCode[k]!]}`) - 1;
+      itemOf[pair] = item;
     }
     items[k] = item;
   }

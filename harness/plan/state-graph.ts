@@ -26,8 +26,10 @@ export interface StateGraph {
   /** Refused events of state i (SRV-12): `refusalEvent[refusalStart[i]]` to `refusalEvent[refusalStart[i + 1] - 1]`, alphabet indices. */
   readonly refusalStart: Int32Array;
   readonly refusalEvent: Int32Array;
-  /** The refusal code of each refused event. */
-  readonly refusalCode: readonly string[];
+  /** The refusal code of each refused event, as an index into `refusalCodes`. */
+  readonly refusalCode: Int32Array;
+  /** The distinct refusal codes. */
+  readonly refusalCodes: readonly string[];
   /** Index of a model state, or -1 when it is not reachable. */
   indexOf(state: GroupState): number;
   /** The edge from state `from` by alphabet event `event`, or -1 when the event is refused there. */
@@ -47,7 +49,9 @@ export function buildStateGraph(model: GroupModel, options: { maxStates?: number
   const index = new Map<string, number>();
   const refusalFrom: number[] = [];
   const refusalEvent: number[] = [];
-  const refusalCode: string[] = [];
+  const refusalCode: number[] = [];
+  const refusalCodes: string[] = [];
+  const codeIndex = new Map<string, number>();
   const x = explore(model, {
     maxStates: options.maxStates,
     onState: (i, state) => {
@@ -66,10 +70,15 @@ export function buildStateGraph(model: GroupModel, options: { maxStates?: number
       n++;
     },
     // Also in breadth-first order: the model's step for each refused event is computed once, here.
-    onRefusal: (f, e, refusal) => {
+    onRefusal: (f, e, code) => {
+      let c = codeIndex.get(code);
+      if (c === undefined) {
+        c = refusalCodes.push(code) - 1;
+        codeIndex.set(code, c);
+      }
       refusalFrom.push(f);
       refusalEvent.push(e);
-      refusalCode.push(refusal.code);
+      refusalCode.push(c);
     },
   });
   const states = x.states;
@@ -94,7 +103,8 @@ export function buildStateGraph(model: GroupModel, options: { maxStates?: number
     edges: n,
     refusalStart,
     refusalEvent: Int32Array.from(refusalEvent),
-    refusalCode,
+    refusalCode: Int32Array.from(refusalCode),
+    refusalCodes,
     indexOf: (state) => index.get(model.key(state)) ?? -1,
     edgeOf: (f, e) => {
       for (let k = edgeStart[f]!; k < edgeStart[f + 1]!; k++) if (edgeEvent[k] === e) return k;
