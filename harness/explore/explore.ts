@@ -34,6 +34,8 @@ export interface ExploreOptions {
    * target (with symmetry reduction, `to` may be a renamed copy of it).
    */
   onTransition?: (from: number, event: number, to: number, fromState: GroupState, toState: GroupState, toModel: number) => void;
+  /** Called for every refused event of every explored state (SRV-12), in breadth-first order, with the refusal's code. */
+  onRefusal?: (from: number, event: number, code: string) => void;
   /**
    * Called once per new state, in breadth-first order, with the number of its model state (the
    * same for explored states that differ only in the monitor). Return false to stop.
@@ -103,7 +105,7 @@ export class StateSpaceTooLarge extends Error {
  * states costs one step per event, not one per pair.
  */
 export function explore(model: GroupModel, options: ExploreOptions = {}): Exploration {
-  const { monitor, onTransition, onState, onLimit, maxStates = 2_000_000 } = options;
+  const { monitor, onTransition, onRefusal, onState, onLimit, maxStates = 2_000_000 } = options;
   const alphabet = model.alphabet;
   const E = alphabet.length;
   // Model states by value, and the model's step from each: to[id * E + e] is the id of the
@@ -112,11 +114,22 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
   const modelStates: GroupState[] = [model.initial];
   models.add(model.initial, 0);
   let to = new Int32Array(1024 * E).fill(UNKNOWN);
+  // For onRefusal: the code of each refused step, REFUSED - codeIndex in the step table.
+  const codes: string[] = [];
+  const codeIndex = new Map<string, number>();
+  const refusedWith = (code: string): number => {
+    let c = codeIndex.get(code);
+    if (c === undefined) {
+      c = codes.push(code) - 1;
+      codeIndex.set(code, c);
+    }
+    return REFUSED - c;
+  };
   const modelStep = (mid: number, e: number): number => {
     const known = to[mid * E + e]!;
     if (known !== UNKNOWN) return known;
     const r = model.step(modelStates[mid]!, alphabet[e]!);
-    const t = r.refusal ? REFUSED : idOf(r.state);
+    const t = r.refusal ? (onRefusal ? refusedWith(r.refusal.code) : REFUSED) : idOf(r.state);
     to[mid * E + e] = t;
     return t;
   };
@@ -224,8 +237,9 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
     const fromModel = modelOf[i]!;
     for (let e = 0; e < E; e++) {
       const toModel = modelStep(fromModel, e);
-      if (toModel === REFUSED) {
+      if (toModel <= REFUSED) {
         refusals++;
+        onRefusal?.(i, e, codes[REFUSED - toModel]!);
         continue;
       }
       transitions++;
@@ -281,9 +295,12 @@ export function explore(model: GroupModel, options: ExploreOptions = {}): Explor
   };
 }
 
-/** The model's step from a model state is not known yet / was refused (explore's step table). */
-const UNKNOWN = -2;
+/**
+ * The model's step from a model state was refused / is not known yet (explore's step table).
+ * With onRefusal, a refusal is stored as REFUSED - c for refusal code number c.
+ */
 const REFUSED = -1;
+const UNKNOWN = 0x7fffffff;
 
 function grow(a: Int32Array, fill = -1): Int32Array<ArrayBuffer> {
   const b = new Int32Array(a.length * 2).fill(fill);

@@ -21,6 +21,9 @@ export interface ComponentTransitions {
   readonly items: Int32Array;
 }
 
+/** Bound on the distinct entry lines numbered by componentTransitions (2^20: packed keys stay exact doubles). */
+const LINES = 2 ** 20;
+
 /** Collects the component transitions of every edge. */
 export function componentTransitions(graph: StateGraph): ComponentTransitions {
   const components: ComponentRef[] = componentsOf(graph.status(0));
@@ -42,7 +45,9 @@ export function componentTransitions(graph: StateGraph): ComponentTransitions {
     return id;
   };
   const keys: string[] = [];
-  const itemOf = new Map<string, number>();
+  // Items by a number packed from (component, event, line before, line after): no string per edge.
+  const itemOf = new Map<number, number>();
+  const E = graph.model.alphabet.length;
   const labels = graph.model.alphabet.map(eventLabel);
   const itemStart = new Int32Array(graph.edges + 1);
   let items = new Int32Array(1 << 16);
@@ -62,7 +67,8 @@ export function componentTransitions(graph: StateGraph): ComponentTransitions {
       const lx = lineId(c, x);
       const ly = lineId(c, y);
       if (lx === ly) continue;
-      const code = `${c} ${lx} ${e} ${ly}`;
+      if (ly >= LINES) throw new Error(`more than ${LINES} distinct component entries: too many to number`);
+      const code = ((c * E + e) * LINES + lx) * LINES + ly;
       let item = itemOf.get(code);
       if (item === undefined) {
         item = keys.length;
@@ -93,34 +99,23 @@ export interface Refusals {
 
 /** Collects every refusal of every state: the events the model refuses there, by code. */
 export function stateRefusals(graph: StateGraph): Refusals {
-  const { model } = graph;
-  const labels = model.alphabet.map(eventLabel);
+  const labels = graph.model.alphabet.map(eventLabel);
   const keys: string[] = [];
-  const itemOf = new Map<string, number>();
-  const start = new Int32Array(graph.states.length + 1);
-  const events: number[] = [];
-  const items: number[] = [];
-  const accepted = new Uint8Array(model.alphabet.length);
-  for (let u = 0; u < graph.states.length; u++) {
-    start[u] = events.length;
-    accepted.fill(0);
-    for (let k = graph.edgeStart[u]!; k < graph.edgeStart[u + 1]!; k++) accepted[graph.edgeEvent[k]!] = 1;
-    for (let e = 0; e < model.alphabet.length; e++) {
-      if (accepted[e]) continue;
-      const r = model.step(graph.states[u]!, model.alphabet[e]!);
-      if (!r.refusal) continue;
-      const key = `refused ${labels[e]} with ${r.refusal.code}`;
-      let item = itemOf.get(key);
-      if (item === undefined) {
-        item = keys.push(key) - 1;
-        itemOf.set(key, item);
-      }
-      events.push(e);
-      items.push(item);
+  const { refusalStart: start, refusalEvent: events, refusalCode, refusalCodes } = graph;
+  // Items by event and code, numbered in order of first appearance.
+  const C = refusalCodes.length;
+  const itemOf = new Int32Array(labels.length * C).fill(-1);
+  const items = new Int32Array(events.length);
+  for (let k = 0; k < events.length; k++) {
+    const pair = events[k]! * C + refusalCode[k]!;
+    let item = itemOf[pair]!;
+    if (item < 0) {
+      item = keys.push(`refused ${labels[events[k]!]} with ${refusalCodes[refusalCode[k]!]}`) - 1;
+      itemOf[pair] = item;
     }
+    items[k] = item;
   }
-  start[graph.states.length] = events.length;
-  return { keys, start, events: Int32Array.from(events), items: Int32Array.from(items) };
+  return { keys, start, events, items };
 }
 
 /**

@@ -23,6 +23,13 @@ export interface StateGraph {
   readonly edgeTo: Int32Array;
   /** Number of edges. */
   readonly edges: number;
+  /** Refused events of state i (SRV-12): `refusalEvent[refusalStart[i]]` to `refusalEvent[refusalStart[i + 1] - 1]`, alphabet indices. */
+  readonly refusalStart: Int32Array;
+  readonly refusalEvent: Int32Array;
+  /** The refusal code of each refused event, as an index into `refusalCodes`. */
+  readonly refusalCode: Int32Array;
+  /** The distinct refusal codes. */
+  readonly refusalCodes: readonly string[];
   /** Index of a model state, or -1 when it is not reachable. */
   indexOf(state: GroupState): number;
   /** The edge from state `from` by alphabet event `event`, or -1 when the event is refused there. */
@@ -40,6 +47,11 @@ export function buildStateGraph(model: GroupModel, options: { maxStates?: number
   let to = new Int32Array(1 << 16);
   let n = 0;
   const index = new Map<string, number>();
+  const refusalFrom: number[] = [];
+  const refusalEvent: number[] = [];
+  const refusalCode: number[] = [];
+  const refusalCodes: string[] = [];
+  const codeIndex = new Map<string, number>();
   const x = explore(model, {
     maxStates: options.maxStates,
     onState: (i, state) => {
@@ -57,11 +69,25 @@ export function buildStateGraph(model: GroupModel, options: { maxStates?: number
       to[n] = t;
       n++;
     },
+    // Also in breadth-first order: the model's step for each refused event is computed once, here.
+    onRefusal: (f, e, code) => {
+      let c = codeIndex.get(code);
+      if (c === undefined) {
+        c = refusalCodes.push(code) - 1;
+        codeIndex.set(code, c);
+      }
+      refusalFrom.push(f);
+      refusalEvent.push(e);
+      refusalCode.push(c);
+    },
   });
   const states = x.states;
   const edgeStart = new Int32Array(states.length + 1);
   for (let k = 0; k < n; k++) edgeStart[from[k]! + 1]!++;
   for (let i = 0; i < states.length; i++) edgeStart[i + 1]! += edgeStart[i]!;
+  const refusalStart = new Int32Array(states.length + 1);
+  for (const f of refusalFrom) refusalStart[f + 1]!++;
+  for (let i = 0; i < states.length; i++) refusalStart[i + 1]! += refusalStart[i]!;
   const edgeFrom = from.slice(0, n);
   const edgeEvent = event.slice(0, n);
   const edgeTo = to.slice(0, n);
@@ -75,6 +101,10 @@ export function buildStateGraph(model: GroupModel, options: { maxStates?: number
     edgeFrom,
     edgeTo,
     edges: n,
+    refusalStart,
+    refusalEvent: Int32Array.from(refusalEvent),
+    refusalCode: Int32Array.from(refusalCode),
+    refusalCodes,
     indexOf: (state) => index.get(model.key(state)) ?? -1,
     edgeOf: (f, e) => {
       for (let k = edgeStart[f]!; k < edgeStart[f + 1]!; k++) if (edgeEvent[k] === e) return k;
